@@ -1,0 +1,105 @@
+// proxy-wasm ABI 0.2.0 entry points (calls in). Each looks its context up without throwing
+// and delegates; a callback for a context we do not know is a no-op that lets traffic pass.
+import { Buffer, HeaderMap, getBuffer, getHeaders, setEffectiveContext } from "../host/host";
+import { Header } from "../http/header";
+import { Plugin } from "./plugin";
+import { calls, pluginOf, plugins, streamOf, streams } from "./registry";
+import { Stream } from "./stream";
+
+// @ts-ignore: decorator
+@inline const CONTINUE: i32 = 0;
+
+/** ABI version marker the host looks for. */
+export function proxy_abi_version_0_2_0(): void {}
+
+/** VM start: nothing to do (the VM configuration is unused). */
+export function proxy_on_vm_start(rootId: u32, size: u32): u32 {
+  return 1;
+}
+
+/** Configuration validation happens in onConfigure. */
+export function proxy_validate_configuration(rootId: u32, size: u32): u32 {
+  return 1;
+}
+
+/** Plugin configuration: parsed and validated; 0 refuses the plugin. */
+export function proxy_on_configure(rootId: u32, size: u32): u32 {
+  let p = pluginOf(rootId);
+  if (p === null) {
+    p = new Plugin(rootId);
+    plugins.set(rootId, p);
+  }
+  return p.onConfigure(size) ? 1 : 0;
+}
+
+/** Root-context timer (deadlines of streams that wait without a callback). */
+export function proxy_on_tick(rootId: u32): void {}
+
+/** A new root context (parent 0) or a new HTTP stream of a root context. */
+export function proxy_on_context_create(id: u32, parentId: u32): void {
+  if (parentId == 0) {
+    if (!plugins.has(id)) plugins.set(id, new Plugin(id));
+    return;
+  }
+  const p = pluginOf(parentId);
+  if (p === null) return;
+  streams.set(id, new Stream(id, p));
+}
+
+export function proxy_on_request_headers(id: u32, headers: u32, endOfStream: u32): i32 {
+  const s = streamOf(id);
+  return s === null ? CONTINUE : s.onRequestHeaders(endOfStream != 0);
+}
+
+export function proxy_on_request_body(id: u32, size: u32, endOfStream: u32): i32 {
+  const s = streamOf(id);
+  return s === null ? CONTINUE : s.onRequestBody(size, endOfStream != 0);
+}
+
+export function proxy_on_request_trailers(id: u32, trailers: u32): i32 {
+  const s = streamOf(id);
+  return s === null ? CONTINUE : s.onRequestTrailers();
+}
+
+export function proxy_on_response_headers(id: u32, headers: u32, endOfStream: u32): i32 {
+  return CONTINUE;
+}
+
+export function proxy_on_response_body(id: u32, size: u32, endOfStream: u32): i32 {
+  return CONTINUE;
+}
+
+/**
+ * A dispatched call's answer. Envoy may name the root or the stream context here, so the
+ * token registry decides; the stream is made the effective context so that a local reply
+ * or header change acts on the right stream.
+ */
+export function proxy_on_http_call_response(id: u32, token: u32, headers: u32, bodySize: u32, trailers: u32): void {
+  if (!calls.has(token)) return;
+  const streamId = calls.get(token);
+  calls.delete(token);
+  const s = streamOf(streamId);
+  if (s === null) return;
+  const h = headers > 0 ? getHeaders(HeaderMap.HttpCallResponse) : new Array<Header>();
+  const body = getBuffer(Buffer.HttpCallResponseBody, 0, bodySize);
+  setEffectiveContext(streamId);
+  s.onHttpCallResponse(token, h, body);
+}
+
+/** The host asks whether the context may be deleted now. */
+export function proxy_on_done(id: u32): u32 {
+  return 1;
+}
+
+export function proxy_on_log(id: u32): void {}
+
+/** The context is gone; no callback will name it again. */
+export function proxy_on_delete(id: u32): void {
+  const s = streamOf(id);
+  if (s !== null) {
+    s.onDelete();
+    streams.delete(id);
+    return;
+  }
+  if (plugins.has(id)) plugins.delete(id);
+}

@@ -1,0 +1,28 @@
+// HTTP header pairs as plain values, shared by the pure modules and the host glue.
+
+/** One header (names are lower-case on the wire in Envoy's header maps). */
+export class Header {
+  constructor(public name: string, public value: string) {}
+}
+
+/** The value of `name` (case-insensitive) in `headers`, or null. */
+export function findHeader(headers: Header[], name: string): string | null {
+  const want = name.toLowerCase();
+  for (let i = 0; i < headers.length; i++) {
+    if (headers[i].name.toLowerCase() == want) return headers[i].value;
+  }
+  return null;
+}
+
+/** The numeric `:status` of a response's headers, 0 when absent or malformed. */
+export function statusOf(headers: Header[]): i32 {
+  const s = findHeader(headers, ":status");
+  if (s === null || s.length == 0 || s.length > 3) return 0;
+  let v = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return 0;
+    v = v * 10 + (c - 0x30);
+  }
+  return v;
+}

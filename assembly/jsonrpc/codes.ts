@@ -1,0 +1,33 @@
+// JSON-RPC 2.0 error codes (JSON-RPC 2.0 §5.1) and the gateway's fixed error messages.
+
+/** Invalid JSON was received. */
+// @ts-ignore: decorator
+@inline export const PARSE_ERROR: i32 = -32700;
+/** The JSON sent is not a valid Request object. */
+// @ts-ignore: decorator
+@inline export const INVALID_REQUEST: i32 = -32600;
+/** The method does not exist / is not available. */
+// @ts-ignore: decorator
+@inline export const METHOD_NOT_FOUND: i32 = -32601;
+/** Invalid method parameter(s). */
+// @ts-ignore: decorator
+@inline export const INVALID_PARAMS: i32 = -32602;
+/** Internal JSON-RPC error (the gateway's backend exchange failed). */
+// @ts-ignore: decorator
+@inline export const INTERNAL_ERROR: i32 = -32603;
+
+export const MSG_PARSE_ERROR = "Parse error: request body is not valid JSON";
+export const MSG_BATCH = "Invalid Request: JSON-RPC batches are not supported";
+export const MSG_NOT_OBJECT = "Invalid Request: body must be a JSON object";
+export const MSG_BAD_VERSION = "Invalid Request: jsonrpc must be \"2.0\"";
+export const MSG_NO_METHOD = "Invalid Request: method must be a string";
+export const MSG_BAD_ID = "Invalid Request: id must be a string, a number or null";
+export const MSG_BAD_PARAMS = "Invalid Request: params must be an object";
+export const MSG_EMPTY_BODY = "Invalid Request: empty request body";
+export const MSG_METHOD_NOT_ALLOWED = "Method Not Allowed: this endpoint accepts POST";
+export const MSG_NO_PROTOCOL_VERSION = "Invalid params: protocolVersion must be a string";
+export const MSG_NO_TOOL_NAME = "Invalid params: name must be a string";
+export const MSG_TOOL_NOT_ALLOWED = "Tool not allowed: ";
+export const MSG_METHOD_NOT_FOUND = "Method not found: ";
+export const MSG_BAD_CURSOR = "Invalid params: cursor must be a string";
+export const MSG_BAD_ARGUMENTS = "Invalid params: arguments must be an object";
