@@ -1,0 +1,120 @@
+import * as codes from "../jsonrpc/codes";
+import { MessageKind, errorResponse, parseMessage, readReply, resultResponse } from "../jsonrpc/message";
+import { Kind, elements, kindAt, member, skipValue, stringAt, textOf } from "../jsonrpc/scan";
+
+describe("scan", () => {
+  it("skips every kind of value", () => {
+    const cases: string[] = ['"a\\"b"', "{}", "[]", '{"a":[1,{"b":"]"}]}', "123", "-1.5e10", "true", "null", '[["x"],{"y":{}}]'];
+    for (let i = 0; i < cases.length; i++) {
+      expect(skipValue(cases[i], 0)).toBe(cases[i].length, cases[i]);
+    }
+  });
+  it("returns -1 on truncated values instead of throwing", () => {
+    const cases: string[] = ['"abc', "{", '[1,2', '{"a":"}', "", "   "];
+    for (let i = 0; i < cases.length; i++) expect(skipValue(cases[i], 0)).toBe(-1, cases[i]);
+  });
+  it("finds members, last duplicate wins", () => {
+    const s = '{"a":1,"b":{"c":"x"},"a":"last"}';
+    expect(textOf(s, member(s, 0, "a"))).toBe('"last"');
+    expect(textOf(s, member(s, 0, "b"))).toBe('{"c":"x"}');
+    expect(member(s, 0, "zz").found).toBe(false);
+  });
+  it("matches escaped keys", () => {
+    const s = '{"n\\u0061me":"tool"}';
+    expect(stringAt(s, member(s, 0, "name"))).toBe("tool");
+  });
+  it("lists array elements", () => {
+    const s = '[ 1 , "two" , {"x":[3]} ]';
+    const e = elements(s, 0);
+    expect(e.length).toBe(3);
+    expect(textOf(s, e[2])).toBe('{"x":[3]}');
+    expect(elements("[]", 0).length).toBe(0);
+    expect(elements("{}", 0).length).toBe(0);
+  });
+  it("classifies kinds", () => {
+    expect(kindAt(" {", 0)).toBe(Kind.Object);
+    expect(kindAt("-1", 0)).toBe(Kind.Number);
+    expect(kindAt("x", 0)).toBe(Kind.None);
+    expect(kindAt("", 0)).toBe(Kind.None);
+  });
+});
+
+describe("parseMessage", () => {
+  it("reads requests keeping the id text exactly", () => {
+    const ids: string[] = ["0", "12345678901234567890", '"42"', '"abc"', "-7", "1.5", "null"];
+    for (let i = 0; i < ids.length; i++) {
+      const m = parseMessage('{"jsonrpc":"2.0","id":' + ids[i] + ',"method":"ping"}');
+      expect(m.kind).toBe(MessageKind.Request, ids[i]);
+      expect(m.idRaw).toBe(ids[i]);
+      expect(m.method).toBe("ping");
+    }
+  });
+  it("reads notifications and client responses", () => {
+    expect(parseMessage('{"jsonrpc":"2.0","method":"notifications/initialized"}').kind).toBe(MessageKind.Notification);
+    expect(parseMessage('{"jsonrpc":"2.0","id":3,"result":{}}').kind).toBe(MessageKind.Response);
+  });
+  it("keeps raw params", () => {
+    const m = parseMessage('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo"}}');
+    expect(m.paramsRaw).toBe('{"name":"echo"}');
+  });
+  it("rejects malformed input with the right code (table)", () => {
+    const bodies: string[] = [
+      "", "   ", "{bad json", "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]", "42", '"str"', "null",
+      '{"jsonrpc":"2.0","id":1}', '{"jsonrpc":"1.0","id":1,"method":"ping"}', '{"id":1,"method":"ping"}',
+      '{"jsonrpc":2,"id":1,"method":"ping"}', '{"jsonrpc":"2.0","id":1,"method":5}', '{"jsonrpc":"2.0","id":{},"method":"ping"}',
+      '{"jsonrpc":"2.0","id":[1],"method":"ping"}', '{"jsonrpc":"2.0","id":true,"method":"ping"}',
+      '{"jsonrpc":"2.0","id":1,"method":"ping","params":[1]}', '{"jsonrpc":"2.0","id":1,"method":"ping","params":"x"}',
+      '{"jsonrpc":"2.0","id":1,"method":"ping"', "\u{feff}{}",
+    ];
+    const want: i32[] = [
+      codes.INVALID_REQUEST, codes.INVALID_REQUEST, codes.PARSE_ERROR, codes.INVALID_REQUEST, codes.INVALID_REQUEST,
+      codes.INVALID_REQUEST, codes.INVALID_REQUEST, codes.INVALID_REQUEST, codes.INVALID_REQUEST, codes.INVALID_REQUEST,
+      codes.INVALID_REQUEST, codes.INVALID_REQUEST, codes.INVALID_REQUEST, codes.INVALID_REQUEST, codes.INVALID_REQUEST,
+      codes.INVALID_REQUEST, codes.INVALID_REQUEST, codes.PARSE_ERROR, codes.PARSE_ERROR,
+    ];
+    for (let i = 0; i < bodies.length; i++) {
+      const m = parseMessage(bodies[i]);
+      expect(m.kind).toBe(MessageKind.Invalid, bodies[i]);
+      expect(m.errorCode).toBe(want[i], bodies[i]);
+    }
+  });
+  it("survives deep nesting and huge numbers", () => {
+    let deep = "";
+    for (let i = 0; i < 10000; i++) deep += "[";
+    expect(parseMessage(deep).errorCode).toBe(codes.PARSE_ERROR);
+    let nested = '{"jsonrpc":"2.0","id":1,"method":"ping","params":{"a":';
+    for (let i = 0; i < 10000; i++) nested += "[";
+    expect(parseMessage(nested).kind).toBe(MessageKind.Invalid);
+    expect(parseMessage('{"jsonrpc":"2.0","id":1e999,"method":"ping"}').idRaw).toBe("1e999");
+  });
+});
+
+describe("responses", () => {
+  it("builds results and errors around the raw id", () => {
+    expect(resultResponse('"a"', "{}")).toBe('{"jsonrpc":"2.0","id":"a","result":{}}');
+    expect(errorResponse("null", -32700, 'bad "x"')).toBe('{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"bad \\"x\\""}}');
+    expect(errorResponse("1", -1, "m", '{"d":1}')).toBe('{"jsonrpc":"2.0","id":1,"error":{"code":-1,"message":"m","data":{"d":1}}}');
+  });
+  it("reads backend replies by id", () => {
+    const ok = readReply('{"jsonrpc":"2.0","id":2,"result":{"x":[1]}}', 2);
+    expect(ok.found).toBe(true);
+    expect(ok.resultRaw).toBe('{"x":[1]}');
+    const err = readReply('{"jsonrpc":"2.0","id":2,"error":{"code":-32602,"message":"nope","data":[1]}}', 2);
+    expect(err.isError).toBe(true);
+    expect(err.code).toBe(-32602);
+    expect(err.message).toBe("nope");
+    expect(err.dataRaw).toBe("[1]");
+  });
+  it("ignores what is not the awaited reply (table)", () => {
+    const bodies: string[] = [
+      '{"jsonrpc":"2.0","id":3,"result":{}}', '{"jsonrpc":"2.0","method":"notifications/progress"}',
+      '{"jsonrpc":"2.0","id":"2","result":{}}', "not json", "[]", '{"jsonrpc":"2.0","id":2,"error":"x"}', "",
+    ];
+    for (let i = 0; i < bodies.length; i++) expect(readReply(bodies[i], 2).found).toBe(false, bodies[i]);
+  });
+  it("turns odd error codes into -32603", () => {
+    expect(readReply('{"jsonrpc":"2.0","id":2,"error":{"code":1.5,"message":"m"}}', 2).code).toBe(-32603);
+    expect(readReply('{"jsonrpc":"2.0","id":2,"error":{"code":"x","message":"m"}}', 2).code).toBe(-32603);
+    expect(readReply('{"jsonrpc":"2.0","id":2,"error":{"code":99999999999,"message":"m"}}', 2).code).toBe(-32603);
+  });
+});
