@@ -10,6 +10,10 @@ import { Url, parseUrl } from "./url";
 // @ts-ignore: decorator
 @inline export const DEFAULT_TIMEOUT_MS: i32 = 5000;
 
+/** Default `server.maxResponseBytes` (4 MiB). */
+// @ts-ignore: decorator
+@inline export const DEFAULT_MAX_RESPONSE_BYTES: i32 = 4 * 1024 * 1024;
+
 /** Backend transport. */
 export enum Transport {
   /** Streamable HTTP (MCP 2025-03-26+). */
@@ -26,6 +30,8 @@ export class Config {
   timeoutMs: i32 = DEFAULT_TIMEOUT_MS;
   /** Envoy cluster for backend calls; "" = the route's cluster. */
   cluster: string = "";
+  /** SSE transport: bound on one buffered event/line of the backend stream, in bytes. */
+  maxResponseBytes: i32 = DEFAULT_MAX_RESPONSE_BYTES;
   /** null = no allowTools configured (no restriction). */
   allowTools: string[] | null = null;
 }
@@ -131,6 +137,13 @@ export function parseConfig(text: string): ConfigResult {
     if (isNaN(t)) return fail("server.timeout must be a number of milliseconds");
     if (t < 1 || t > 3600000 || t != Math.floor(t)) return fail("server.timeout must be an integer between 1 and 3600000 (ms)");
     c.timeoutMs = <i32>t;
+  }
+
+  const mv = server.get("maxResponseBytes");
+  if (mv !== null && mv.type != JSON.Types.Null) {
+    const m = numberOf(mv);
+    if (isNaN(m) || m < 1024 || m > 67108864 || m != Math.floor(m)) return fail("server.maxResponseBytes must be an integer between 1024 and 67108864");
+    c.maxResponseBytes = <i32>m;
   }
 
   const cluster = stringField(server, "cluster", "server.cluster", false);

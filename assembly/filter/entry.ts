@@ -1,9 +1,9 @@
 // proxy-wasm ABI 0.2.0 entry points (calls in). Each looks its context up without throwing
 // and delegates; a callback for a context we do not know is a no-op that lets traffic pass.
-import { Buffer, HeaderMap, getBuffer, getHeaders, setEffectiveContext } from "../host/host";
+import { Buffer, HeaderMap, getBuffer, getHeaders, nowMs, setEffectiveContext } from "../host/host";
 import { Header } from "../http/header";
 import { Plugin } from "./plugin";
-import { calls, pluginOf, plugins, streamOf, streams } from "./registry";
+import { calls, pluginOf, plugins, sseStreams, streamOf, streams } from "./registry";
 import { Stream } from "./stream";
 
 // @ts-ignore: decorator
@@ -32,8 +32,25 @@ export function proxy_on_configure(rootId: u32, size: u32): u32 {
   return p.onConfigure(size) ? 1 : 0;
 }
 
-/** Root-context timer (deadlines of streams that wait without a callback). */
-export function proxy_on_tick(rootId: u32): void {}
+/**
+ * Root-context timer. A backend SSE stream that goes silent produces no callback, so the
+ * tick enforces server.timeout for streams of the sse transport.
+ */
+export function proxy_on_tick(rootId: u32): void {
+  if (sseStreams.size == 0) return;
+  const ids = sseStreams.values();
+  const now = nowMs();
+  for (let i = 0; i < ids.length; i++) {
+    const s = streamOf(ids[i]);
+    if (s === null) {
+      sseStreams.delete(ids[i]);
+      continue;
+    }
+    if (s.plugin.id != rootId) continue;
+    setEffectiveContext(s.id);
+    s.onTick(now);
+  }
+}
 
 /** A new root context (parent 0) or a new HTTP stream of a root context. */
 export function proxy_on_context_create(id: u32, parentId: u32): void {
@@ -62,11 +79,13 @@ export function proxy_on_request_trailers(id: u32, trailers: u32): i32 {
 }
 
 export function proxy_on_response_headers(id: u32, headers: u32, endOfStream: u32): i32 {
-  return CONTINUE;
+  const s = streamOf(id);
+  return s === null ? CONTINUE : s.onResponseHeaders(endOfStream != 0);
 }
 
 export function proxy_on_response_body(id: u32, size: u32, endOfStream: u32): i32 {
-  return CONTINUE;
+  const s = streamOf(id);
+  return s === null ? CONTINUE : s.onResponseBody(size, endOfStream != 0);
 }
 
 /**

@@ -1,8 +1,8 @@
 // The plugin (root) context: holds the validated configuration shared by all streams of
 // one filter instance. Configuration is read and checked once, in onConfigure; a bad one
 // refuses the plugin (Envoy then rejects the listener/filter config) with a log line.
-import { Config, parseConfig } from "../config/config";
-import { Level, getPluginConfiguration, log } from "../host/host";
+import { Config, Transport, parseConfig } from "../config/config";
+import { Level, getPluginConfiguration, log, setTickPeriod } from "../host/host";
 
 /** One configured filter instance. */
 export class Plugin {
@@ -21,6 +21,11 @@ export class Plugin {
       return false;
     }
     this.config = cfg;
+    if (cfg.transport == Transport.Sse) {
+      // The tick enforces server.timeout on silent SSE streams: a tenth of it, 20..500 ms.
+      const period = <u32>Math.min(500, Math.max(20, cfg.timeoutMs / 10));
+      if (!setTickPeriod(period)) log(Level.Warn, "mcp-proxy: tick period refused by host");
+    }
     log(Level.Info, "mcp-proxy: configured server \"" + cfg.serverName + "\" -> " + cfg.url.scheme + "://" + cfg.url.authority + cfg.url.path);
     return true;
   }

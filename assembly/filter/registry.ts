@@ -8,6 +8,8 @@ import { Stream } from "./stream";
 export const plugins = new Map<u32, Plugin>();
 /** Live HTTP streams by id. */
 export const streams = new Map<u32, Stream>();
+/** Streams of the sse transport that wait on the backend stream (checked by the tick). */
+export const sseStreams = new Set<u32>();
 /** Pending dispatched calls: token → stream id. */
 export const calls = new Map<u32, u32>();
 

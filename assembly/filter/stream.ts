@@ -5,25 +5,30 @@
 //   Body      buffer (StopIterationAndBuffer) until end of stream, then parse:
 //             answered locally (initialize, ping, notifications, errors) → local reply
 //             tools/list, tools/call → dispatch the first backend call → Backend
-//   Backend   each call's answer dispatches the next step or ends in the local reply;
-//             a failed dispatch ends in a local -32603 reply
+//   Backend   (transport http) each dispatched call's answer dispatches the next step or
+//             ends in the local reply; a failed dispatch ends in a local -32603 reply
+//   Stream    (transport sse) the request was rewritten into `GET <sse path>` and resumed;
+//             the response headers are held (StopIteration) and its body consumed
+//             (StopIterationNoBuffer) until the exchange ends in a local reply, which
+//             replaces the held response; the root tick enforces the deadline
 //   Done      a local reply was sent; later callbacks do nothing
 //
-// The request never continues upstream in this mode: every pause ends in exactly one local
-// reply. Requests for other hosts' routes see the same thing — the route exists only so
-// Envoy has a cluster to name (`xds.cluster_name`).
-import { Config } from "../config/config";
-import { Header, HeaderMap, Buffer, Level, getBuffer, getHeader, getProperty, httpCall, log, nowMs, removeHeader, setEffectiveContext, setProperty } from "../host/host";
+// With transport http the request never continues upstream: every pause ends in exactly
+// one local reply. With transport sse, only tools/list and tools/call continue (as the
+// SSE GET); everything else is answered locally too.
+import { Config, Transport } from "../config/config";
+import { Header, HeaderMap, Buffer, Level, getBuffer, getHeader, getProperty, httpCall, log, nowMs, removeHeader, replaceHeader, setBuffer, setEffectiveContext, setProperty } from "../host/host";
 import * as codes from "../jsonrpc/codes";
 import { Message, MessageKind, errorResponse, parseMessage, resultResponse } from "../jsonrpc/message";
 import { member, skipWs, stringAt } from "../jsonrpc/scan";
-import { statusOf } from "../http/header";
+import { parseStatus, statusOf } from "../http/header";
 import { buildCallParams, localInitializeResult } from "../mcp/backend";
 import { ALLOW_TOOLS_HEADER, effectivePolicy } from "../mcp/tools";
 import { LATEST_VERSION, isSupported, negotiate } from "../mcp/version";
-import { Exchange, Outgoing, SESSION_HEADER, VERSION_HEADER } from "../terminate/exchange";
+import { Exchange, Outgoing, SESSION_HEADER, Step, VERSION_HEADER } from "../terminate/exchange";
+import { SseExchange } from "../terminate/sse_exchange";
 import { Plugin } from "./plugin";
-import { calls } from "./registry";
+import { calls, sseStreams } from "./registry";
 import { replyEmpty, replyJson } from "./reply";
 
 /** proxy-wasm FilterHeadersStatus / FilterDataStatus values used here. */
@@ -33,12 +38,15 @@ import { replyEmpty, replyJson } from "./reply";
 @inline const STOP_ITERATION: i32 = 1;
 // @ts-ignore: decorator
 @inline const STOP_AND_BUFFER: i32 = 1;
+// @ts-ignore: decorator
+@inline const STOP_NO_BUFFER: i32 = 3;
 
 /** Where the stream is (see the table above). */
 export enum Phase {
   Headers,
   Body,
   Backend,
+  Stream,
   Done,
 }
 
@@ -51,7 +59,10 @@ export class Stream {
   clientVersion: string | null = null;
   bodySize: u32 = 0;
   exchange: Exchange | null = null;
-  pendingToken: u32 = 0;
+  /** Transport sse: the stream-reading machine (wraps `exchange`). */
+  sse: SseExchange | null = null;
+  /** Pending dispatched calls of this stream: token → the Step it carries. */
+  tokens: Map<u32, i32> = new Map<u32, i32>();
   deadlineMs: i64 = 0;
   cluster: string = "";
 
@@ -86,14 +97,15 @@ export class Stream {
     this.bodySize = size;
     if (!endOfStream) return STOP_AND_BUFFER;
     this.handleBody();
-    return STOP_AND_BUFFER;
+    // The SSE transport resumes the (rewritten) request; every other path replied locally.
+    return this.phase == Phase.Stream ? CONTINUE : STOP_AND_BUFFER;
   }
 
   /** Trailers end the request when the body did not (HTTP/2 with trailers). */
   onRequestTrailers(): i32 {
     if (this.phase != Phase.Body) return CONTINUE;
     this.handleBody();
-    return STOP_ITERATION;
+    return this.phase == Phase.Stream ? CONTINUE : STOP_ITERATION;
   }
 
   private handleBody(): void {
@@ -161,8 +173,76 @@ export class Stream {
     const version = cv !== null && isSupported(cv) ? cv : LATEST_VERSION;
     this.exchange = new Exchange(cfg, msg.method, params.raw, msg.idRaw, policy, version);
     this.deadlineMs = nowMs() + <i64>cfg.timeoutMs;
+    if (cfg.transport == Transport.Sse) return this.startStream(cfg);
     this.phase = Phase.Backend;
     this.sendStep();
+  }
+
+  /**
+   * Transport sse: the client's POST becomes the backend's SSE channel (dispatched calls
+   * buffer whole responses and an SSE stream never ends). Headers are still held here, so
+   * they can be rewritten; the request then continues to the route's upstream.
+   */
+  private startStream(cfg: Config): void {
+    const u = cfg.url;
+    replaceHeader(HeaderMap.Request, ":method", "GET");
+    replaceHeader(HeaderMap.Request, ":path", u.path);
+    replaceHeader(HeaderMap.Request, ":authority", u.authority);
+    replaceHeader(HeaderMap.Request, "accept", "text/event-stream");
+    removeHeader(HeaderMap.Request, "content-type");
+    removeHeader(HeaderMap.Request, "content-length");
+    removeHeader(HeaderMap.Request, "transfer-encoding");
+    removeHeader(HeaderMap.Request, VERSION_HEADER);
+    removeHeader(HeaderMap.Request, SESSION_HEADER);
+    setBuffer(Buffer.RequestBody, this.bodySize, new ArrayBuffer(0));
+    this.sse = new SseExchange(this.exchange!, cfg.maxResponseBytes);
+    this.phase = Phase.Stream;
+    sseStreams.add(this.id);
+  }
+
+  /** Transport sse: the stream's headers; held until the exchange ends. */
+  onResponseHeaders(endOfStream: bool): i32 {
+    if (this.phase != Phase.Stream) return CONTINUE;
+    const sse = this.sse!;
+    const status = getHeader(HeaderMap.Response, ":status");
+    sse.onStreamHeaders(status !== null ? parseStatus(status) : 0, getHeader(HeaderMap.Response, "content-type"));
+    if (endOfStream) sse.onStreamBytes(new Uint8Array(0), true);
+    this.afterSse();
+    return STOP_ITERATION;
+  }
+
+  /** Transport sse: a chunk of the stream, parsed and consumed (never forwarded). */
+  onResponseBody(size: u32, endOfStream: bool): i32 {
+    if (this.phase != Phase.Stream) return CONTINUE;
+    const chunk = getBuffer(Buffer.ResponseBody, 0, size);
+    this.sse!.onStreamBytes(Uint8Array.wrap(chunk), endOfStream);
+    this.afterSse();
+    return STOP_NO_BUFFER;
+  }
+
+  /** Root tick: ends the exchange when server.timeout passed without an answer. */
+  onTick(now: i64): void {
+    if (this.phase != Phase.Stream || now < this.deadlineMs) return;
+    this.sse!.onTimeout();
+    this.afterSse();
+  }
+
+  /** Dispatches what the SSE machine queued, or sends the final reply. */
+  private afterSse(): void {
+    const sse = this.sse!;
+    while (!sse.done && sse.outbox.length > 0) {
+      const post = sse.outbox.shift();
+      const left = this.deadlineMs - nowMs();
+      const token = left > 0 ? httpCall(this.cluster, post.headers, String.UTF8.encode(post.body), <u32>left) : 0;
+      if (token == 0) {
+        sse.fail(left > 0 ? "dispatch to the SSE endpoint refused by Envoy (cluster \"" + this.cluster + "\")"
+          : "timeout: server.timeout " + sse.core.config.timeoutMs.toString() + " ms elapsed");
+        break;
+      }
+      this.tokens.set(token, <i32>post.step);
+      calls.set(token, this.id);
+    }
+    if (sse.done) this.finishExchange();
   }
 
   /** Dispatches the exchange's current step within what is left of server.timeout. */
@@ -179,16 +259,23 @@ export class Stream {
       ex.failStep("dispatch refused by Envoy (unknown cluster \"" + this.cluster + "\"?)");
       return this.finishExchange();
     }
-    this.pendingToken = token;
+    this.tokens.set(token, <i32>ex.step);
     calls.set(token, this.id);
   }
 
   /** A dispatched call came back (headers empty = reset). */
   onHttpCallResponse(token: u32, headers: Header[], body: ArrayBuffer): void {
-    if (this.phase != Phase.Backend || token != this.pendingToken) return;
-    this.pendingToken = 0;
-    const ex = this.exchange!;
+    if (!this.tokens.has(token)) return;
+    const step = <Step>this.tokens.get(token);
+    this.tokens.delete(token);
     const status = headers.length == 0 ? 0 : statusOf(headers);
+    if (this.phase == Phase.Stream) {
+      this.sse!.onPostAnswer(step, status);
+      this.afterSse();
+      return;
+    }
+    if (this.phase != Phase.Backend) return;
+    const ex = this.exchange!;
     if (ex.onResponse(status, headers, Uint8Array.wrap(body))) {
       this.sendStep();
       return;
@@ -206,14 +293,16 @@ export class Stream {
   }
 
   private done(): void {
+    if (this.phase == Phase.Stream) sseStreams.delete(this.id);
     this.phase = Phase.Done;
   }
 
-  /** The stream is going away: forget its pending call so a late answer is dropped. */
+  /** The stream is going away: forget its pending calls so late answers are dropped. */
   onDelete(): void {
-    if (this.pendingToken != 0 && calls.has(this.pendingToken)) calls.delete(this.pendingToken);
-    this.pendingToken = 0;
-    this.phase = Phase.Done;
+    const pending = this.tokens.keys();
+    for (let i = 0; i < pending.length; i++) if (calls.has(pending[i])) calls.delete(pending[i]);
+    this.tokens.clear();
+    this.done();
   }
 }
 

@@ -17,7 +17,12 @@ export function findHeader(headers: Header[], name: string): string | null {
 /** The numeric `:status` of a response's headers, 0 when absent or malformed. */
 export function statusOf(headers: Header[]): i32 {
   const s = findHeader(headers, ":status");
-  if (s === null || s.length == 0 || s.length > 3) return 0;
+  return s === null ? 0 : parseStatus(s);
+}
+
+/** A 3-digit status code from its text, 0 when malformed. */
+export function parseStatus(s: string): i32 {
+  if (s.length == 0 || s.length > 3) return 0;
   let v = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);

@@ -6,7 +6,7 @@
 import { Config } from "../config/config";
 import { Header, findHeader } from "../http/header";
 import * as codes from "../jsonrpc/codes";
-import { errorResponse, resultResponse } from "../jsonrpc/message";
+import { Reply, errorResponse, resultResponse } from "../jsonrpc/message";
 import { BodyOutcome, CALL_ID, INIT_ID, callBody, initializeBody, initializedBody, readBackendBody, resultProtocolVersion } from "../mcp/backend";
 import { ToolPolicy, filterToolsResult } from "../mcp/tools";
 import { isSupported } from "../mcp/version";
@@ -104,7 +104,8 @@ export class Exchange {
     return false;
   }
 
-  private finish(body: string, logLine: string): void {
+  /** Ends the exchange with `body` as the client reply. */
+  finish(body: string, logLine: string): void {
     this.step = Step.Done;
     this.final = new Final(body, logLine);
   }
@@ -112,8 +113,22 @@ export class Exchange {
   private onInitialize(status: i32, headers: Header[], body: Uint8Array): bool {
     if (status == 0) return this.failStep(transportCause(status, this.config.timeoutMs));
     const reading = readBackendBody(findHeader(headers, "content-type"), body, INIT_ID);
-    if (reading.outcome == BodyOutcome.Found && reading.reply.isError) {
-      const r = reading.reply;
+    if (reading.outcome == BodyOutcome.Found && reading.reply.isError) return this.onInitialized(reading.reply);
+    if (status < 200 || status > 299) return this.failStep(transportCause(status, this.config.timeoutMs));
+    if (reading.outcome != BodyOutcome.Found) return this.failStep(bodyCause(reading.outcome));
+    if (!this.onInitialized(reading.reply)) return false;
+    const sid = findHeader(headers, SESSION_HEADER);
+    if (sid !== null) this.sessionId = sid;
+    return true;
+  }
+
+  /**
+   * Checks the backend's answer to initialize: a -32602 error (the backend rejects our
+   * protocol version) or a version outside ours ends with -32602; another error ends with
+   * -32603. On success records the version and moves to the notification step.
+   */
+  onInitialized(r: Reply): bool {
+    if (r.isError) {
       if (r.code == codes.INVALID_PARAMS) {
         const msg = "backend rejected protocol version " + this.requestedVersion + ": " + r.message;
         this.finish(errorResponse(this.clientIdRaw, codes.INVALID_PARAMS, msg), msg);
@@ -121,19 +136,27 @@ export class Exchange {
       }
       return this.failStep("JSON-RPC error " + r.code.toString() + ": " + r.message);
     }
-    if (status < 200 || status > 299) return this.failStep(transportCause(status, this.config.timeoutMs));
-    if (reading.outcome != BodyOutcome.Found) return this.failStep(bodyCause(reading.outcome));
-    const v = resultProtocolVersion(reading.reply.resultRaw);
+    const v = resultProtocolVersion(r.resultRaw);
     if (v === null || !isSupported(v)) {
       const msg = "backend negotiated an unsupported protocol version" + (v !== null ? " " + v : "");
       this.finish(errorResponse(this.clientIdRaw, codes.INVALID_PARAMS, msg), msg);
       return false;
     }
     this.backendVersion = v;
-    const sid = findHeader(headers, SESSION_HEADER);
-    if (sid !== null) this.sessionId = sid;
     this.step = Step.Notify;
     return true;
+  }
+
+  /** The call's JSON-RPC reply becomes the client's reply (tools/list filtered). */
+  onCallReply(r: Reply): void {
+    if (r.isError) {
+      // The backend's own JSON-RPC error reaches the client as it was.
+      this.finish(errorResponse(this.clientIdRaw, r.code, r.message, r.dataRaw), "");
+      return;
+    }
+    let result = r.resultRaw;
+    if (this.method == "tools/list") result = filterToolsResult(result, this.policy);
+    this.finish(resultResponse(this.clientIdRaw, result), "");
   }
 
   private onNotify(status: i32): bool {
@@ -146,15 +169,7 @@ export class Exchange {
     if (status == 0) return this.failStep(transportCause(status, this.config.timeoutMs));
     const reading = readBackendBody(findHeader(headers, "content-type"), body, CALL_ID);
     if (reading.outcome == BodyOutcome.Found) {
-      const r = reading.reply;
-      if (r.isError) {
-        // The backend's own JSON-RPC error reaches the client as it was.
-        this.finish(errorResponse(this.clientIdRaw, r.code, r.message, r.dataRaw), "");
-        return false;
-      }
-      let result = r.resultRaw;
-      if (this.method == "tools/list") result = filterToolsResult(result, this.policy);
-      this.finish(resultResponse(this.clientIdRaw, result), "");
+      this.onCallReply(reading.reply);
       return false;
     }
     if (status < 200 || status > 299) return this.failStep(transportCause(status, this.config.timeoutMs));

@@ -1,0 +1,257 @@
+// Example MCP server (Streamable HTTP) used as the gateway's backend in e2e tests and demos.
+//
+//   node examples/backend/server.mjs [--port 8080] [--stateless] [--json] [--page-size N]
+//
+// Stateful mode issues an Mcp-Session-Id per initialize (one transport per session); stateless
+// mode builds a fresh server and transport for every POST. --json answers with application/json,
+// otherwise replies are SSE-framed (and may carry progress/log events before the response).
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as z from 'zod/v4';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { ErrorCode, ListToolsRequestSchema, McpError, isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+
+/** A valid 1×1 PNG (one opaque red pixel), base64. */
+export const TINY_PNG_BASE64 =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC';
+
+/** Names of the filler tools that make tools/list long enough to paginate. */
+export const FILLER_TOOLS = ['tool_01', 'tool_02', 'tool_03', 'tool_04', 'tool_05'];
+
+/** Every tool the example server offers, in registration order. */
+export const ALL_TOOLS = ['echo', 'add', 'image', 'weather', 'fail', 'slow_progress', ...FILLER_TOOLS];
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** An McpServer with the example tools; tools/list is paginated when pageSize() > 0. */
+export function createMcpServer({ pageSize = () => 0 } = {}) {
+  const server = new McpServer(
+    { name: 'example-backend', version: '1.0.0' },
+    { capabilities: { logging: {} } },
+  );
+  server.registerTool('echo', {
+    description: 'Returns its text argument',
+    inputSchema: { text: z.string().describe('Text to echo') },
+  }, async ({ text }) => ({ content: [{ type: 'text', text }] }));
+
+  server.registerTool('add', {
+    description: 'Adds two numbers',
+    inputSchema: { a: z.number(), b: z.number() },
+  }, async ({ a, b }) => ({ content: [{ type: 'text', text: String(a + b) }] }));
+
+  server.registerTool('image', {
+    description: 'Returns a 1x1 PNG',
+  }, async () => ({ content: [{ type: 'image', data: TINY_PNG_BASE64, mimeType: 'image/png' }] }));
+
+  server.registerTool('weather', {
+    description: 'Current weather for a city (structured output)',
+    inputSchema: { city: z.string() },
+    outputSchema: { city: z.string(), temperature: z.number(), conditions: z.string() },
+  }, async ({ city }) => {
+    const structuredContent = { city, temperature: 21.5, conditions: 'sunny' };
+    return { content: [{ type: 'text', text: JSON.stringify(structuredContent) }], structuredContent };
+  });
+
+  server.registerTool('fail', {
+    description: 'Always reports a tool-level error (isError: true)',
+  }, async () => ({ content: [{ type: 'text', text: 'this tool always fails' }], isError: true }));
+
+  server.registerTool('slow_progress', {
+    description: 'Sends two progress notifications and a log message before its result',
+  }, async (extra) => { // no inputSchema: the handler gets only `extra`
+    const token = extra._meta?.progressToken;
+    for (let i = 1; i <= 2; i++) {
+      if (token !== undefined) {
+        await extra.sendNotification({
+          method: 'notifications/progress',
+          params: { progressToken: token, progress: i, total: 2, message: `step ${i}/2` },
+        });
+      }
+      await sleep(20);
+    }
+    // Sent through extra so it rides on this request's SSE stream (a session-level log would
+    // go to the standalone GET stream, which a gateway never opens).
+    await extra.sendNotification({ method: 'notifications/message', params: { level: 'info', data: 'slow_progress finishing' } });
+    await sleep(20);
+    return { content: [{ type: 'text', text: 'done after 2 steps' }] };
+  });
+
+  for (const name of FILLER_TOOLS) {
+    server.registerTool(name, {
+      description: `Filler tool ${name}`,
+    }, async () => ({ content: [{ type: 'text', text: name }] }));
+  }
+
+  // McpServer does not paginate: wrap its tools/list handler (installed by the first
+  // registerTool) and cut the full list into pages with an opaque offset cursor.
+  const listAll = server.server._requestHandlers.get('tools/list');
+  server.server.setRequestHandler(ListToolsRequestSchema, async (request, extra) => {
+    const all = await listAll(request, extra);
+    const size = pageSize();
+    if (!(size > 0)) return all;
+    let start = 0;
+    const cursor = request.params?.cursor;
+    if (cursor !== undefined) {
+      start = Number(Buffer.from(cursor, 'base64url').toString('utf8'));
+      if (!Number.isInteger(start) || start < 0 || start > all.tools.length) {
+        throw new McpError(ErrorCode.InvalidParams, `Invalid cursor: ${cursor}`);
+      }
+    }
+    const end = start + size;
+    const page = { tools: all.tools.slice(start, end) };
+    if (end < all.tools.length) page.nextCursor = Buffer.from(String(end)).toString('base64url');
+    return page;
+  });
+  return server;
+}
+
+function readBody(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sendJsonRpcError(res, status, code, message) {
+  if (res.headersSent) return;
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+}
+
+/**
+ * Starts the example backend on 127.0.0.1.
+ * @param {object} [opts]
+ * @param {number} [opts.port=0] 0 picks a free port.
+ * @param {boolean} [opts.stateless=false] no Mcp-Session-Id; a fresh server per request.
+ * @param {boolean} [opts.json=false] application/json replies instead of SSE.
+ * @param {number} [opts.pageSize=0] tools/list page size (0 = one page).
+ * @param {string} [opts.path='/mcp']
+ * @param {(record, req, res) => (boolean|void|Promise<boolean|void>)} [opts.onRequest] sees each
+ *   request first; returning true means it answered `res` itself.
+ * @returns {Promise<{port: number, url: string, requests: Array<{method: string, path: string,
+ *   headers: object, body: any, text: string}>, sessions: Map, issuedSessionIds: Set<string>,
+ *   setPageSize: (n: number) => void,
+ *   close: () => Promise<void>}>}
+ */
+export async function startBackend({ port = 0, stateless = false, json = false, pageSize = 0, path: mcpPath = '/mcp', onRequest } = {}) {
+  let currentPageSize = pageSize;
+  const newServer = () => createMcpServer({ pageSize: () => currentPageSize });
+  /** Open stateful sessions by id, and every id ever issued. */
+  const sessions = new Map();
+  const issuedSessionIds = new Set();
+  /** Every request seen: HTTP method, path, headers, body (parsed JSON, or the raw text). */
+  const requests = [];
+
+  async function handleStateful(req, res, body) {
+    const sid = req.headers['mcp-session-id'];
+    if (sid) {
+      const entry = sessions.get(sid);
+      if (!entry) return sendJsonRpcError(res, 404, -32001, 'Session not found');
+      return entry.transport.handleRequest(req, res, body);
+    }
+    if (req.method === 'POST' && isInitializeRequest(body)) {
+      const server = newServer();
+      const transport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        enableJsonResponse: json,
+        onsessioninitialized: (id) => { sessions.set(id, { server, transport }); issuedSessionIds.add(id); },
+      });
+      transport.onclose = () => { if (transport.sessionId) sessions.delete(transport.sessionId); };
+      await server.connect(transport);
+      return transport.handleRequest(req, res, body);
+    }
+    return sendJsonRpcError(res, 400, -32000, 'Bad Request: No valid session ID provided');
+  }
+
+  async function handleStateless(req, res, body) {
+    if (req.method !== 'POST') {
+      res.writeHead(405, { allow: 'POST', 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed.' }, id: null }));
+    }
+    const server = newServer();
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: json });
+    res.on('close', () => { transport.close(); server.close(); });
+    await server.connect(transport);
+    return transport.handleRequest(req, res, body);
+  }
+
+  const httpServer = http.createServer(async (req, res) => {
+    try {
+      const text = req.method === 'POST' ? await readBody(req) : '';
+      let body;
+      let parsedOk = false;
+      if (text !== '') {
+        try { body = JSON.parse(text); parsedOk = true; } catch { body = text; }
+      }
+      const record = { method: req.method, path: req.url, headers: { ...req.headers }, body, text };
+      requests.push(record);
+      if (onRequest && await onRequest(record, req, res)) return;
+      if (req.url.split('?')[0] !== mcpPath) {
+        res.writeHead(404, { 'content-type': 'text/plain' });
+        return res.end('not found');
+      }
+      if (req.method === 'POST' && !parsedOk) return sendJsonRpcError(res, 400, -32700, 'Parse error');
+      await (stateless ? handleStateless : handleStateful)(req, res, parsedOk ? body : undefined);
+    } catch (err) {
+      sendJsonRpcError(res, 500, -32603, `Internal server error: ${err?.message ?? err}`);
+    }
+  });
+
+  await new Promise((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(port, '127.0.0.1', resolve);
+  });
+  const actualPort = httpServer.address().port;
+  return {
+    port: actualPort,
+    url: `http://127.0.0.1:${actualPort}${mcpPath}`,
+    requests,
+    sessions,
+    issuedSessionIds,
+    /** Changes the tools/list page size for later requests (0 = no pagination). */
+    setPageSize: (n) => { currentPageSize = n; },
+    /** Closes every session and the listener, dropping open connections. */
+    close: async () => {
+      for (const { transport, server } of sessions.values()) {
+        await transport.close().catch(() => {});
+        await server.close().catch(() => {});
+      }
+      sessions.clear();
+      await new Promise((resolve) => {
+        httpServer.close(() => resolve());
+        httpServer.closeAllConnections();
+      });
+    },
+  };
+}
+
+function parseArgs(argv) {
+  const out = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) continue;
+    const next = argv[i + 1];
+    if (next === undefined || next.startsWith('--')) out[a.slice(2)] = true;
+    else { out[a.slice(2)] = next; i++; }
+  }
+  return out;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = parseArgs(process.argv.slice(2));
+  const backend = await startBackend({
+    port: Number(args.port ?? 8080),
+    stateless: !!args.stateless,
+    json: !!args.json,
+    pageSize: Number(args['page-size'] ?? 0),
+  });
+  process.stdout.write(`MCP backend listening on ${backend.url}\n`);
+  const stop = async () => { await backend.close(); process.exit(0); };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}

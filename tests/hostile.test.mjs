@@ -1,0 +1,212 @@
+// Hostile input: over a thousand generated request bodies (malformed JSON, every field with
+// every JSON type, 10,000-deep nesting, 1 MB strings, invalid UTF-8, lone surrogates,
+// duplicate keys, BOMs, random bytes) POSTed through one Envoy in front of the real example
+// backend. Every one must get a well-formed reply, none may trap the VM, and the gateway must
+// still serve a real SDK client afterwards. A trap is fatal in Envoy: the worker's VM is dead
+// (or reloaded, losing every stream in flight).
+//
+// Reproducible: the seed is printed; rerun with HOSTILE_SEED=<seed>. HOSTILE_DUMP=<dir> writes
+// the body of every failing case there; MCP_PROXY_WASM=<file> tests another build.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { startEnvoy, rawRequest, tail } from './support/envoy.mjs';
+import { startBackend } from '../examples/backend/server.mjs';
+import { hostileCases } from './support/hostile-bodies.mjs';
+
+const SEED = process.env.HOSTILE_SEED ? Number(process.env.HOSTILE_SEED) >>> 0 : (Math.random() * 2 ** 32) >>> 0;
+/** The module under test: build/mcp-proxy.wasm unless MCP_PROXY_WASM names another. */
+const WASM_PATH = process.env.MCP_PROXY_WASM;
+const PARALLEL = 8;
+const REQUEST_TIMEOUT_MS = 10_000;
+const DEADLINE_MS = 240_000;
+const ALLOWED_STATUS = new Set([200, 202, 400, 404, 405, 413]);
+
+/**
+ * Lines of Envoy's log that mean the wasm VM failed: our abort handler's message, a failed ABI
+ * callback (`Function: proxy_on_request_body failed: Uncaught RuntimeError: unreachable`), or
+ * any line about wasm whose message (after the `[source/file.cc:123]` prefix) says fail, abort,
+ * trap, unreachable or panic as a word. The plugin's own messages (`wasm log ...`) are skipped:
+ * they may well say that a backend call failed.
+ */
+function wasmFailures(log) {
+  return log.split('\n').filter((line) => {
+    if (/mcp-proxy abort|Function: proxy_on_\w+ failed/.test(line)) return true;
+    if (line.includes('wasm log') || !/wasm/i.test(line)) return false;
+    const message = line.replace(/^(\[[^\]]*\])+ \[[^\]]*\] /, '');
+    return /\b(fail(ed|ure|s)?|abort(ed|s)?|trap(ped|s)?|unreachable|panic(ked|s)?)\b/i.test(message);
+  });
+}
+
+/**
+ * Wasm counters that move when a VM dies: `<plugin>.vm_reload*` (failure_policy FAIL_RELOAD
+ * re-creates a trapped VM) and `envoy.wasm.runtime.v8.created` (every new VM).
+ */
+async function vmCounters(envoy) {
+  const { text } = await envoy.admin('/stats?filter=wasm');
+  const counters = {};
+  for (const m of text.matchAll(/^(\S*(?:vm_reload\w*|runtime\.v8\.created)): (\d+)$/gm)) counters[m[1]] = Number(m[2]);
+  return counters;
+}
+
+const printable = (buf, max = 160) => {
+  const s = JSON.stringify(buf.subarray(0, max).toString('latin1'));
+  return buf.length > max ? `${s}… (${buf.length} bytes)` : s;
+};
+
+/**
+ * Checks one reply against the gateway's contract. Returns [problem or null, histogram key].
+ * JSON-RPC 2.0 §5: a response has `jsonrpc: "2.0"`, an `id` (null when the request's id could
+ * not be read) and exactly one of `result` / `error {code: integer, message: string}`.
+ */
+function checkReply(c, res) {
+  const { status, text } = res;
+  const ct = res.headers['content-type'] ?? '';
+  if (!ALLOWED_STATUS.has(status)) return [`HTTP ${status} (${ct}): ${text.slice(0, 200)}`, `${status}`];
+  if (status === 413) return [null, '413'];
+  if (status === 202) return text === '' ? [null, '202 empty'] : [`202 with a body: ${text.slice(0, 200)}`, '202 body'];
+  if (text === '') return [null, `${status} empty`];
+  let msg;
+  try {
+    msg = JSON.parse(text);
+  } catch {
+    return [`HTTP ${status} body is not JSON (${ct}): ${JSON.stringify(text.slice(0, 200))}`, `${status} non-JSON`];
+  }
+  if (msg === null || typeof msg !== 'object' || Array.isArray(msg)) return [`reply is not a JSON object: ${text.slice(0, 200)}`, `${status} non-object`];
+  if (msg.jsonrpc !== '2.0') return [`reply jsonrpc is ${JSON.stringify(msg.jsonrpc)}: ${text.slice(0, 200)}`, `${status} bad jsonrpc`];
+  const hasResult = 'result' in msg;
+  const hasError = 'error' in msg;
+  if (hasResult === hasError) return [`reply needs exactly one of result/error: ${text.slice(0, 200)}`, `${status} bad shape`];
+  if (!('id' in msg) || !(msg.id === null || typeof msg.id === 'string' || typeof msg.id === 'number')) {
+    return [`reply id missing or not string/number/null: ${text.slice(0, 200)}`, `${status} bad id`];
+  }
+  if (hasError) {
+    const e = msg.error;
+    if (e === null || typeof e !== 'object' || !Number.isInteger(e.code) || typeof e.message !== 'string') {
+      return [`malformed error object: ${text.slice(0, 200)}`, `${status} bad error`];
+    }
+    if (c.expectId !== undefined && msg.id !== null && msg.id !== c.expectId) {
+      return [`error reply id ${JSON.stringify(msg.id)} is neither the request id ${JSON.stringify(c.expectId)} nor null`, `${status} error ${e.code}`];
+    }
+    return [null, `${status} error ${e.code}`];
+  }
+  if (c.expectId !== undefined && msg.id !== c.expectId) {
+    return [`result reply id ${JSON.stringify(msg.id)} is not the request id ${JSON.stringify(c.expectId)}`, `${status} result`];
+  }
+  return [null, `${status} result`];
+}
+
+/** POSTs one case; never rejects: a transport error or a timeout is returned as a problem. */
+async function send(url, c) {
+  const started = Date.now();
+  let timer;
+  const timeout = new Promise((resolve) => {
+    timer = setTimeout(() => resolve({ error: `no reply within ${REQUEST_TIMEOUT_MS} ms` }), REQUEST_TIMEOUT_MS + 1000);
+  });
+  const request = rawRequest(url, {
+    method: 'POST',
+    body: c.body,
+    timeoutMs: REQUEST_TIMEOUT_MS,
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+  }).then((res) => ({ res }), (err) => ({ error: `${err.code ?? ''} ${err.message}`.trim() }));
+  const out = await Promise.race([request, timeout]);
+  clearTimeout(timer);
+  return { ...out, ms: Date.now() - started };
+}
+
+/** Runs fn over items with at most `n` in flight. */
+async function pool(items, n, fn) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      await fn(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: n }, worker));
+}
+
+const gatewayConfig = (backendPort) => ({
+  server: {
+    name: 'demo-server',
+    type: 'mcp-proxy',
+    transport: 'http',
+    mcpServerURL: `http://127.0.0.1:${backendPort}/mcp`,
+    timeout: 5000,
+  },
+  allowTools: ['echo'],
+});
+
+test(`hostile request bodies (seed ${SEED})`, { timeout: DEADLINE_MS + 60_000 }, async (t) => {
+  t.diagnostic(`seed ${SEED} (rerun with HOSTILE_SEED=${SEED})`);
+  process.stderr.write(`hostile: seed ${SEED} (rerun with HOSTILE_SEED=${SEED})\n`);
+  const backend = await startBackend({ port: 0, stateless: false, json: false });
+  let envoy;
+  try {
+    envoy = await startEnvoy({ pluginConfig: gatewayConfig(backend.port), backendPort: backend.port, concurrency: 1, wasmPath: WASM_PATH });
+    const cases = hostileCases(SEED);
+    assert.ok(cases.length >= 1000, `only ${cases.length} cases`);
+
+    const countersBefore = await vmCounters(envoy);
+    assert.ok(Object.keys(countersBefore).length > 0, 'no wasm VM counters on the admin interface');
+    const histogram = new Map();
+    const failures = [];
+    const started = Date.now();
+    await pool(cases, PARALLEL, async (c, i) => {
+      if (Date.now() - started > DEADLINE_MS) {
+        failures.push({ i, c, problem: 'not sent: overall deadline passed' });
+        return;
+      }
+      const { res, error, ms } = await send(envoy.url, c);
+      if (error) {
+        failures.push({ i, c, problem: error, ms });
+        histogram.set('no reply', (histogram.get('no reply') ?? 0) + 1);
+        return;
+      }
+      const [problem, key] = checkReply(c, res);
+      histogram.set(key, (histogram.get(key) ?? 0) + 1);
+      if (problem) failures.push({ i, c, problem, ms });
+    });
+    const elapsed = Date.now() - started;
+
+    const summary = [...histogram].sort((a, b) => b[1] - a[1]).map(([k, n]) => `  ${String(n).padStart(5)}  ${k}`).join('\n');
+    process.stderr.write(`hostile: ${cases.length} bodies in ${elapsed} ms; replies by status/kind:\n${summary}\n`);
+
+    if (process.env.HOSTILE_DUMP && failures.length) {
+      mkdirSync(process.env.HOSTILE_DUMP, { recursive: true });
+      for (const f of failures) writeFileSync(path.join(process.env.HOSTILE_DUMP, `case-${f.i}.bin`), f.c.body);
+    }
+    failures.sort((a, b) => a.i - b.i);
+    const report = failures.slice(0, 60).map((f) => `#${f.i} ${f.c.label}\n    body: ${printable(f.c.body)}\n    => ${f.problem}`).join('\n');
+    const trapped = wasmFailures(envoy.log());
+
+    assert.ok(
+      failures.length === 0 && trapped.length === 0,
+      `seed ${SEED}: ${failures.length} of ${cases.length} bodies got a bad reply; ${trapped.length} wasm failure line(s) in Envoy's log\n`
+        + `${trapped.slice(0, 10).join('\n')}\n${report}`,
+    );
+
+    // The gateway still serves a real client after all that.
+    const client = new Client({ name: 'hostile-after', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(envoy.url)));
+    try {
+      const { tools } = await client.listTools();
+      assert.deepEqual(tools.map((x) => x.name), ['echo']);
+      const result = await client.callTool({ name: 'echo', arguments: { text: 'still standing' } });
+      assert.deepEqual(result.content, [{ type: 'text', text: 'still standing' }]);
+    } finally {
+      await client.close();
+    }
+    assert.deepEqual(wasmFailures(envoy.log()).slice(0, 20), [], 'wasm failures in Envoy\'s log after the SDK client');
+    assert.deepEqual(await vmCounters(envoy), countersBefore, 'a wasm VM was re-created (a trap)');
+  } catch (err) {
+    if (envoy) err.message += `\n--- envoy log ---\n${tail(envoy.log(), 60)}`;
+    throw err;
+  } finally {
+    await envoy?.stop();
+    await backend.close();
+  }
+});
