@@ -41,7 +41,7 @@ describe("scan", () => {
 
 describe("parseMessage", () => {
   it("reads requests keeping the id text exactly", () => {
-    const ids: string[] = ["0", "12345678901234567890", '"42"', '"abc"', "-7", "1.5", "null"];
+    const ids: string[] = ["0", "12345678901234567890", '"42"', '"abc"', "-7", "1.5", '""'];
     for (let i = 0; i < ids.length; i++) {
       const m = parseMessage('{"jsonrpc":"2.0","id":' + ids[i] + ',"method":"ping"}');
       expect(m.kind).toBe(MessageKind.Request, ids[i]);
@@ -64,13 +64,13 @@ describe("parseMessage", () => {
       '{"jsonrpc":2,"id":1,"method":"ping"}', '{"jsonrpc":"2.0","id":1,"method":5}', '{"jsonrpc":"2.0","id":{},"method":"ping"}',
       '{"jsonrpc":"2.0","id":[1],"method":"ping"}', '{"jsonrpc":"2.0","id":true,"method":"ping"}',
       '{"jsonrpc":"2.0","id":1,"method":"ping","params":[1]}', '{"jsonrpc":"2.0","id":1,"method":"ping","params":"x"}',
-      '{"jsonrpc":"2.0","id":1,"method":"ping"', "\u{feff}{}",
+      '{"jsonrpc":"2.0","id":1,"method":"ping"', "\u{feff}{}", '{"jsonrpc":"2.0","id":null,"method":"ping"}',
     ];
     const want: i32[] = [
       codes.INVALID_REQUEST, codes.INVALID_REQUEST, codes.PARSE_ERROR, codes.INVALID_REQUEST, codes.INVALID_REQUEST,
       codes.INVALID_REQUEST, codes.INVALID_REQUEST, codes.INVALID_REQUEST, codes.INVALID_REQUEST, codes.INVALID_REQUEST,
       codes.INVALID_REQUEST, codes.INVALID_REQUEST, codes.INVALID_REQUEST, codes.INVALID_REQUEST, codes.INVALID_REQUEST,
-      codes.INVALID_REQUEST, codes.INVALID_REQUEST, codes.PARSE_ERROR, codes.PARSE_ERROR,
+      codes.INVALID_REQUEST, codes.INVALID_REQUEST, codes.PARSE_ERROR, codes.PARSE_ERROR, codes.INVALID_REQUEST,
     ];
     for (let i = 0; i < bodies.length; i++) {
       const m = parseMessage(bodies[i]);

@@ -22,6 +22,7 @@ export const MSG_NOT_OBJECT = "Invalid Request: body must be a JSON object";
 export const MSG_BAD_VERSION = "Invalid Request: jsonrpc must be \"2.0\"";
 export const MSG_NO_METHOD = "Invalid Request: method must be a string";
 export const MSG_BAD_ID = "Invalid Request: id must be a string, a number or null";
+export const MSG_NULL_ID = "Invalid Request: id must not be null";
 export const MSG_BAD_PARAMS = "Invalid Request: params must be an object";
 export const MSG_EMPTY_BODY = "Invalid Request: empty request body";
 export const MSG_METHOD_NOT_ALLOWED = "Method Not Allowed: this endpoint accepts POST";

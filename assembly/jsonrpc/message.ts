@@ -78,6 +78,9 @@ export function parseMessage(body: string): Message {
   if (params.found && kindOf(body, params) != Kind.Object) {
     return invalid(codes.INVALID_REQUEST, codes.MSG_BAD_PARAMS, idRaw);
   }
+  // MCP (basic, "Requests"): a request id MUST NOT be null; JSON-RPC would allow it, but a
+  // null id cannot be told apart from the id of an error about an unreadable request.
+  if (idKind == Kind.Null) return invalid(codes.INVALID_REQUEST, codes.MSG_NULL_ID, "null");
   const m = new Message();
   m.kind = id.found ? MessageKind.Request : MessageKind.Notification;
   m.idRaw = idRaw;
