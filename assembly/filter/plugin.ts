@@ -1,32 +1,68 @@
 // The plugin (root) context: holds the validated configuration shared by all streams of
 // one filter instance. Configuration is read and checked once, in onConfigure; a bad one
 // refuses the plugin (Envoy then rejects the listener/filter config) with a log line.
-import { Config, Transport, parseConfig } from "../config/config";
-import { Level, getPluginConfiguration, log, setTickPeriod } from "../host/host";
+import { Config, Transport } from "../config/config";
+import { PluginConfig, parsePlugin } from "../config/rules";
+import { Level, getPluginConfiguration, getProperty, log, setTickPeriod } from "../host/host";
 
 /** One configured filter instance. */
 export class Plugin {
-  config: Config | null = null;
+  config: PluginConfig | null = null;
 
   constructor(public id: u32) {}
 
   /** Reads and validates the plugin configuration; false refuses it. */
   onConfigure(size: u32): bool {
-    const bytes = getPluginConfiguration(size);
-    const text = String.UTF8.decode(bytes);
-    const result = parseConfig(text);
-    const cfg = result.config;
-    if (cfg === null) {
+    const text = String.UTF8.decode(getPluginConfiguration(size));
+    const result = parsePlugin(text);
+    const pc = result.plugin;
+    if (pc === null) {
       log(Level.Critical, "mcp-proxy: invalid plugin configuration: " + result.error);
       return false;
     }
-    this.config = cfg;
-    if (cfg.transport == Transport.Sse) {
+    this.config = pc;
+    let tick: i32 = 0;
+    const all = allConfigs(pc);
+    for (let i = 0; i < all.length; i++) {
+      const c = all[i];
+      log(Level.Info, "mcp-proxy: configured server \"" + c.serverName + "\" -> " + c.url.scheme + "://" + c.url.authority + c.url.path);
       // The tick enforces server.timeout on silent SSE streams: a tenth of it, 20..500 ms.
-      const period = <u32>Math.min(500, Math.max(20, cfg.timeoutMs / 10));
-      if (!setTickPeriod(period)) log(Level.Warn, "mcp-proxy: tick period refused by host");
+      if (c.transport == Transport.Sse) {
+        const period = <i32>Math.min(500, Math.max(20, c.timeoutMs / 10));
+        tick = tick == 0 ? period : min(tick, period);
+      }
     }
-    log(Level.Info, "mcp-proxy: configured server \"" + cfg.serverName + "\" -> " + cfg.url.scheme + "://" + cfg.url.authority + cfg.url.path);
+    if (tick > 0 && !setTickPeriod(<u32>tick)) log(Level.Warn, "mcp-proxy: tick period refused by host");
     return true;
   }
+
+  /**
+   * The configuration for the current request (rules first, then the global one), or null
+   * to leave the request untouched. Route and cluster come from Envoy's `xds.*` properties,
+   * or Higress's top-level ones.
+   */
+  select(authority: string): Config | null {
+    const pc = this.config;
+    if (pc === null) return null;
+    if (pc.rules.length == 0) return pc.global;
+    return pc.select(property2("xds", "route_name", "route_name"), authority, routeCluster());
+  }
+}
+
+/** The current route's cluster: `xds.cluster_name` in Envoy, `cluster_name` in Higress. */
+export function routeCluster(): string {
+  return property2("xds", "cluster_name", "cluster_name");
+}
+
+function property2(ns: string, name: string, fallback: string): string {
+  let v = getProperty([ns, name]);
+  if (v === null || v.length == 0) v = getProperty([fallback]);
+  return v !== null ? v : "";
+}
+
+function allConfigs(pc: PluginConfig): Config[] {
+  const out = new Array<Config>();
+  if (pc.global !== null) out.push(pc.global!);
+  for (let i = 0; i < pc.rules.length; i++) out.push(pc.rules[i].config);
+  return out;
 }

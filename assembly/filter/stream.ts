@@ -27,7 +27,8 @@ import { ALLOW_TOOLS_HEADER, effectivePolicy } from "../mcp/tools";
 import { LATEST_VERSION, isSupported, negotiate } from "../mcp/version";
 import { Exchange, Outgoing, SESSION_HEADER, Step, VERSION_HEADER } from "../terminate/exchange";
 import { SseExchange } from "../terminate/sse_exchange";
-import { Plugin } from "./plugin";
+import { AuthOutcome, authorize } from "./auth";
+import { Plugin, routeCluster } from "./plugin";
 import { calls, sseStreams } from "./registry";
 import { replyEmpty, replyJson } from "./reply";
 
@@ -58,6 +59,10 @@ export class Stream {
   /** The client's `mcp-protocol-version` header (used towards the backend). */
   clientVersion: string | null = null;
   bodySize: u32 = 0;
+  /** The configuration selected for this request (global or a matching rule). */
+  config: Config | null = null;
+  /** Credentials decided for the backend requests. */
+  auth: AuthOutcome = new AuthOutcome();
   exchange: Exchange | null = null;
   /** Transport sse: the stream-reading machine (wraps `exchange`). */
   sse: SseExchange | null = null;
@@ -70,8 +75,14 @@ export class Stream {
 
   /** Request headers: only POST carries MCP messages in this mode. */
   onRequestHeaders(endOfStream: bool): i32 {
-    const cfg = this.plugin.config;
-    if (cfg === null) return CONTINUE;
+    const authority = getHeader(HeaderMap.Request, ":authority");
+    const cfg = this.plugin.select(authority !== null ? authority : "");
+    if (cfg === null) {
+      // No configuration applies (no matching rule, no global one): leave the request alone.
+      this.phase = Phase.Done;
+      return CONTINUE;
+    }
+    this.config = cfg;
     const method = getHeader(HeaderMap.Request, ":method");
     if (method === null || method != "POST") {
       this.done();
@@ -109,7 +120,7 @@ export class Stream {
   }
 
   private handleBody(): void {
-    const cfg = this.plugin.config!;
+    const cfg = this.config!;
     const bytes = getBuffer(Buffer.RequestBody, 0, this.bodySize);
     if (bytes.byteLength == 0) {
       this.done();
@@ -133,10 +144,30 @@ export class Stream {
       return;
     }
     const m = msg.method;
+    if (!this.checkCredentials(cfg, msg)) return;
     if (m == "initialize") return this.answerInitialize(cfg, msg);
     if (m == "ping") return this.answer(resultResponse(msg.idRaw, "{}"));
     if (m == "tools/list" || m == "tools/call") return this.startExchange(cfg, msg);
     this.answer(errorResponse(msg.idRaw, codes.METHOD_NOT_FOUND, codes.MSG_METHOD_NOT_FOUND + m));
+  }
+
+  /**
+   * Security schemes: extracts the client's credential (tools/call uses the tool's own
+   * requirements), answers 401 when a required one is missing, and records what backend
+   * requests carry. False when the request was answered.
+   */
+  private checkCredentials(cfg: Config, msg: Message): bool {
+    let tool = "";
+    if (msg.method == "tools/call" && msg.paramsRaw.length > 0) {
+      const n = stringAt(msg.paramsRaw, member(msg.paramsRaw, skipWs(msg.paramsRaw, 0), "name"));
+      if (n !== null) tool = n;
+    }
+    this.auth = authorize(cfg.security, tool);
+    if (!this.auth.denied) return true;
+    this.done();
+    replyJson(401, errorResponse(msg.idRaw, codes.UNAUTHORIZED, codes.MSG_UNAUTHORIZED), "mcp_unauthorized",
+      [new Header("www-authenticate", this.auth.challenge)]);
+    return false;
   }
 
   private answer(body: string): void {
@@ -172,6 +203,8 @@ export class Stream {
     const cv = this.clientVersion;
     const version = cv !== null && isSupported(cv) ? cv : LATEST_VERSION;
     this.exchange = new Exchange(cfg, msg.method, params.raw, msg.idRaw, policy, version);
+    this.exchange!.authHeaders = this.auth.headers;
+    this.exchange!.authQuery = this.auth.query;
     this.deadlineMs = nowMs() + <i64>cfg.timeoutMs;
     if (cfg.transport == Transport.Sse) return this.startStream(cfg);
     this.phase = Phase.Backend;
@@ -186,7 +219,7 @@ export class Stream {
   private startStream(cfg: Config): void {
     const u = cfg.url;
     replaceHeader(HeaderMap.Request, ":method", "GET");
-    replaceHeader(HeaderMap.Request, ":path", u.path);
+    replaceHeader(HeaderMap.Request, ":path", this.auth.pathWith(u.path));
     replaceHeader(HeaderMap.Request, ":authority", u.authority);
     replaceHeader(HeaderMap.Request, "accept", "text/event-stream");
     removeHeader(HeaderMap.Request, "content-type");
@@ -194,6 +227,7 @@ export class Stream {
     removeHeader(HeaderMap.Request, "transfer-encoding");
     removeHeader(HeaderMap.Request, VERSION_HEADER);
     removeHeader(HeaderMap.Request, SESSION_HEADER);
+    for (let i = 0; i < this.auth.headers.length; i++) replaceHeader(HeaderMap.Request, this.auth.headers[i].name, this.auth.headers[i].value);
     setBuffer(Buffer.RequestBody, this.bodySize, new ArrayBuffer(0));
     this.sse = new SseExchange(this.exchange!, cfg.maxResponseBytes);
     this.phase = Phase.Stream;
@@ -306,13 +340,6 @@ export class Stream {
   }
 }
 
-/** The current route's cluster: `xds.cluster_name` in Envoy, `cluster_name` in Higress. */
-function routeCluster(): string {
-  let c = getProperty(["xds", "cluster_name"]);
-  if (c === null || c.length == 0) c = getProperty(["cluster_name"]);
-  return c !== null ? c : "";
-}
-
 /**
  * Ends the backend session with DELETE (spec: Session Management) so stateful backends do
  * not accumulate one session per gateway call. Dispatched from the root context, so it
@@ -321,9 +348,10 @@ function routeCluster(): string {
 function endBackendSession(rootId: u32, cluster: string, ex: Exchange): void {
   const h = new Array<Header>();
   h.push(new Header(":method", "DELETE"));
-  h.push(new Header(":path", ex.config.url.path));
+  h.push(new Header(":path", ex.path()));
   h.push(new Header(":authority", ex.config.url.authority));
   h.push(new Header(":scheme", ex.config.url.scheme));
+  for (let i = 0; i < ex.authHeaders.length; i++) h.push(ex.authHeaders[i]);
   h.push(new Header(SESSION_HEADER, ex.sessionId));
   h.push(new Header(VERSION_HEADER, ex.backendVersion));
   setEffectiveContext(rootId);

@@ -12,6 +12,9 @@
 /** Invalid method parameter(s). */
 // @ts-ignore: decorator
 @inline export const INVALID_PARAMS: i32 = -32602;
+/** Implementation-defined server error (-32000..-32099): credential missing or refused. */
+// @ts-ignore: decorator
+@inline export const UNAUTHORIZED: i32 = -32001;
 /** Internal JSON-RPC error (the gateway's backend exchange failed). */
 // @ts-ignore: decorator
 @inline export const INTERNAL_ERROR: i32 = -32603;
@@ -32,3 +35,4 @@ export const MSG_TOOL_NOT_ALLOWED = "Tool not allowed: ";
 export const MSG_METHOD_NOT_FOUND = "Method not found: ";
 export const MSG_BAD_CURSOR = "Invalid params: cursor must be a string";
 export const MSG_BAD_ARGUMENTS = "Invalid params: arguments must be an object";
+export const MSG_UNAUTHORIZED = "Unauthorized: a valid credential is required";

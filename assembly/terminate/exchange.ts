@@ -53,6 +53,10 @@ export class Exchange {
   backendVersion: string;
   /** Set when the exchange ended; the client reply. */
   final: Final | null = null;
+  /** Credential headers every backend request carries (see security schemes). */
+  authHeaders: Header[] = [];
+  /** Credential query parameter (`name=value`) appended to every backend URL, or "". */
+  authQuery: string = "";
 
   constructor(
     public config: Config,
@@ -65,15 +69,23 @@ export class Exchange {
     this.backendVersion = requestedVersion;
   }
 
+  /** `p` (default: the server URL's path) with the credential query appended. */
+  path(p: string = ""): string {
+    const base = p.length > 0 ? p : this.config.url.path;
+    if (this.authQuery.length == 0) return base;
+    return base + (base.indexOf("?") >= 0 ? "&" : "?") + this.authQuery;
+  }
+
   /** The HTTP request for the current step. */
   request(): Outgoing {
     const h = new Array<Header>();
     h.push(new Header(":method", "POST"));
-    h.push(new Header(":path", this.config.url.path));
+    h.push(new Header(":path", this.path()));
     h.push(new Header(":authority", this.config.url.authority));
     h.push(new Header(":scheme", this.config.url.scheme));
     h.push(new Header("content-type", "application/json"));
     h.push(new Header("accept", "application/json, text/event-stream"));
+    for (let i = 0; i < this.authHeaders.length; i++) h.push(this.authHeaders[i]);
     if (this.step != Step.Initialize) {
       if (this.sessionId.length > 0) h.push(new Header(SESSION_HEADER, this.sessionId));
       h.push(new Header(VERSION_HEADER, this.backendVersion));

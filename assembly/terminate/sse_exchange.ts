@@ -135,10 +135,11 @@ export class SseExchange {
     const url = this.core.config.url;
     const h = new Array<Header>();
     h.push(new Header(":method", "POST"));
-    h.push(new Header(":path", this.endpointPath));
+    h.push(new Header(":path", this.core.path(this.endpointPath)));
     h.push(new Header(":authority", url.authority));
     h.push(new Header(":scheme", url.scheme));
     h.push(new Header("content-type", "application/json"));
+    for (let i = 0; i < this.core.authHeaders.length; i++) h.push(this.core.authHeaders[i]);
     if (step != Step.Initialize) h.push(new Header(VERSION_HEADER, this.core.backendVersion));
     this.outbox.push(new Post(step, h, body));
   }
