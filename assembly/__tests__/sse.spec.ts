@@ -96,6 +96,19 @@ describe("SseParser", () => {
     expect(e[0].data).toBe("y");
     expect(e[0].id).toBe("");
   });
+  it("strips one leading BOM, even split across chunks", () => {
+    const p = new SseParser();
+    const bom = new Uint8Array(3);
+    bom[0] = 0xef; bom[1] = 0xbb; bom[2] = 0xbf;
+    expect(p.feed(bom.subarray(0, 1)).length).toBe(0);
+    expect(p.feed(bom.subarray(1)).length).toBe(0);
+    const e = p.feedString("event: endpoint\ndata: /m\n\n");
+    expect(e.length).toBe(1);
+    expect(e[0].event).toBe("endpoint");
+    const q = new SseParser();
+    const e2 = q.feedString("\u{feff}\u{feff}data: x\n\n");
+    expect(e2.length).toBe(0); // a second BOM makes the first line's field name "\u{feff}data"
+  });
   it("survives invalid UTF-8", () => {
     const raw = new Uint8Array(8);
     raw[0] = 0x64; raw[1] = 0x61; raw[2] = 0x74; raw[3] = 0x61; raw[4] = 0x3a; raw[5] = 0xff; raw[6] = 0x0a; raw[7] = 0x0a;

@@ -5,7 +5,7 @@
 import { JSON } from "json-as";
 import { validateJSON } from "json-as/assembly/util/validateJson";
 import { SecurityConfig } from "../security/schemes";
-import { ObjField, intField, stringField, stringList } from "./fields";
+import { ObjField, intField, objField, stringField, stringList } from "./fields";
 import { parseSecurity } from "./security";
 import { Url, parseUrl } from "./url";
 
@@ -16,6 +16,18 @@ import { Url, parseUrl } from "./url";
 /** Default `server.maxResponseBytes` (4 MiB). */
 // @ts-ignore: decorator
 @inline export const DEFAULT_MAX_RESPONSE_BYTES: i32 = 4 * 1024 * 1024;
+
+/** Default `server.sessionIdleTimeout` (pass-through mode), in seconds. */
+// @ts-ignore: decorator
+@inline export const DEFAULT_SESSION_IDLE_S: i32 = 3600;
+
+/** What the gateway does with MCP. */
+export enum Mode {
+  /** `mcp-proxy`: the gateway answers MCP and runs its own short backend sessions. */
+  Terminate,
+  /** `mcp-passthrough`: whole sessions go to the backend; the gateway owns the session id. */
+  Passthrough,
+}
 
 /** Backend transport. */
 export enum Transport {
@@ -28,6 +40,11 @@ export enum Transport {
 /** Validated configuration of one plugin instance. */
 export class Config {
   serverName: string = "";
+  mode: Mode = Mode.Terminate;
+  /** Pass-through mode: idle TTL of a gateway session, ms. */
+  sessionIdleMs: i64 = <i64>DEFAULT_SESSION_IDLE_S * 1000;
+  /** Allowed browser origins; null = loopback origins only. */
+  allowOrigins: string[] | null = null;
   transport: Transport = Transport.Http;
   url: Url = new Url();
   timeoutMs: i32 = DEFAULT_TIMEOUT_MS;
@@ -82,7 +99,9 @@ export function parseConfigObject(top: JSON.Obj, prefix: string): ConfigResult {
 
   const type = stringField(server, "type", sp + "type", true);
   if (type.error.length > 0) return fail(type.error);
-  if (type.value != "mcp-proxy") return fail(sp + "type must be \"mcp-proxy\" (got \"" + type.value + "\")");
+  if (type.value == "mcp-proxy") c.mode = Mode.Terminate;
+  else if (type.value == "mcp-passthrough") c.mode = Mode.Passthrough;
+  else return fail(sp + "type must be \"mcp-proxy\" or \"mcp-passthrough\" (got \"" + type.value + "\")");
 
   const transport = stringField(server, "transport", sp + "transport", false);
   if (transport.error.length > 0) return fail(transport.error);
@@ -105,6 +124,18 @@ export function parseConfigObject(top: JSON.Obj, prefix: string): ConfigResult {
   const m = intField(server, "maxResponseBytes", sp + "maxResponseBytes", 1024, 67108864, " (bytes)");
   if (m.error.length > 0) return fail(m.error);
   if (m.present) c.maxResponseBytes = m.value;
+
+  const idle = intField(server, "sessionIdleTimeout", sp + "sessionIdleTimeout", 1, 604800, " (seconds)");
+  if (idle.error.length > 0) return fail(idle.error);
+  if (idle.present) c.sessionIdleMs = <i64>idle.value * 1000;
+
+  const cors = objField(server, "cors", sp + "cors");
+  if (cors.error.length > 0) return fail(cors.error);
+  if (cors.obj !== null) {
+    const ao = stringList(cors.obj!, "allowOrigins", sp + "cors.allowOrigins");
+    if (ao.error.length > 0) return fail(ao.error);
+    c.allowOrigins = ao.list;
+  }
 
   const cluster = stringField(server, "cluster", sp + "cluster", false);
   if (cluster.error.length > 0) return fail(cluster.error);

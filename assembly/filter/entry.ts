@@ -37,9 +37,11 @@ export function proxy_on_configure(rootId: u32, size: u32): u32 {
  * tick enforces server.timeout for streams of the sse transport.
  */
 export function proxy_on_tick(rootId: u32): void {
+  const now = nowMs();
+  const p = pluginOf(rootId);
+  if (p !== null) p.sweep(now);
   if (sseStreams.size == 0) return;
   const ids = sseStreams.values();
-  const now = nowMs();
   for (let i = 0; i < ids.length; i++) {
     const s = streamOf(ids[i]);
     if (s === null) {

@@ -1,13 +1,23 @@
 // The plugin (root) context: holds the validated configuration shared by all streams of
 // one filter instance. Configuration is read and checked once, in onConfigure; a bad one
 // refuses the plugin (Envoy then rejects the listener/filter config) with a log line.
-import { Config, Transport } from "../config/config";
+import { Config, Mode, Transport } from "../config/config";
+import { decodeEntry, isExpired, sessionKey } from "../passthrough/session";
 import { PluginConfig, parsePlugin } from "../config/rules";
-import { Level, getPluginConfiguration, getProperty, log, setTickPeriod } from "../host/host";
+import { Level, getPluginConfiguration, getProperty, getShared, log, setShared, setTickPeriod } from "../host/host";
+
+/** How often minted sessions are checked for idle expiry (ms). */
+// @ts-ignore: decorator
+@inline const SWEEP_EVERY_MS: i64 = 5000;
 
 /** One configured filter instance. */
 export class Plugin {
   config: PluginConfig | null = null;
+  /** Gateway session ids minted on this worker, swept from shared data once idle-expired. */
+  minted: string[] = [];
+  lastSweepMs: i64 = 0;
+  /** Smallest session idle TTL over this plugin's pass-through configurations (ms). */
+  sessionTtlMs: i64 = 0;
 
   constructor(public id: u32) {}
 
@@ -27,13 +37,45 @@ export class Plugin {
       const c = all[i];
       log(Level.Info, "mcp-proxy: configured server \"" + c.serverName + "\" -> " + c.url.scheme + "://" + c.url.authority + c.url.path);
       // The tick enforces server.timeout on silent SSE streams: a tenth of it, 20..500 ms.
-      if (c.transport == Transport.Sse) {
+      if (c.transport == Transport.Sse && c.mode == Mode.Terminate) {
         const period = <i32>Math.min(500, Math.max(20, c.timeoutMs / 10));
         tick = tick == 0 ? period : min(tick, period);
+      }
+      // Pass-through sessions are swept on the tick too (shared data has no expiry of its own).
+      if (c.mode == Mode.Passthrough) {
+        tick = tick == 0 ? 1000 : min(tick, 1000);
+        this.sessionTtlMs = this.sessionTtlMs == 0 ? c.sessionIdleMs : min(this.sessionTtlMs, c.sessionIdleMs);
       }
     }
     if (tick > 0 && !setTickPeriod(<u32>tick)) log(Level.Warn, "mcp-proxy: tick period refused by host");
     return true;
+  }
+
+  /** Records a session id minted by this worker for the idle sweep. */
+  remember(gatewayId: string): void {
+    this.minted.push(gatewayId);
+  }
+
+  /**
+   * Clears minted sessions that went idle past the TTL (any worker may have refreshed them:
+   * the stored last-use time decides). Runs at most every SWEEP_EVERY_MS.
+   */
+  sweep(now: i64): void {
+    if (this.minted.length == 0 || now - this.lastSweepMs < SWEEP_EVERY_MS) return;
+    this.lastSweepMs = now;
+    const kept = new Array<string>();
+    for (let i = 0; i < this.minted.length; i++) {
+      const key = sessionKey(this.minted[i]);
+      const sv = getShared(key);
+      const e = decodeEntry(sv.value);
+      if (e === null) continue;
+      if (isExpired(e.lastSeenMs, now, this.sessionTtlMs)) {
+        setShared(key, "", sv.cas);
+        continue;
+      }
+      kept.push(this.minted[i]);
+    }
+    this.minted = kept;
   }
 
   /**

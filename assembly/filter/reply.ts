@@ -13,8 +13,8 @@ export function replyJson(status: u32, body: string, details: string, extra: Hea
 }
 
 /** Sends an empty reply (202 Accepted for notifications). */
-export function replyEmpty(status: u32, details: string): void {
-  if (!sendLocalResponse(status, details, new ArrayBuffer(0), new Array<Header>())) {
+export function replyEmpty(status: u32, details: string, headers: Header[] | null = null): void {
+  if (!sendLocalResponse(status, details, new ArrayBuffer(0), headers !== null ? headers : new Array<Header>())) {
     log(Level.Warn, "mcp-proxy: local reply " + status.toString() + " refused by host (" + details + ")");
   }
 }

@@ -16,7 +16,9 @@
 // With transport http the request never continues upstream: every pause ends in exactly
 // one local reply. With transport sse, only tools/list and tools/call continue (as the
 // SSE GET); everything else is answered locally too.
-import { Config, Transport } from "../config/config";
+import { Config, Mode, Transport } from "../config/config";
+import { ALLOW_METHODS, originAllowed, preflightHeaders, responseHeaders as corsResponseHeaders } from "../passthrough/cors";
+import { PassStream } from "./passthrough";
 import { Header, HeaderMap, Buffer, Level, getBuffer, getHeader, getProperty, httpCall, log, nowMs, removeHeader, replaceHeader, setBuffer, setEffectiveContext, setProperty } from "../host/host";
 import * as codes from "../jsonrpc/codes";
 import { Message, MessageKind, errorResponse, parseMessage, resultResponse } from "../jsonrpc/message";
@@ -61,6 +63,10 @@ export class Stream {
   bodySize: u32 = 0;
   /** The configuration selected for this request (global or a matching rule). */
   config: Config | null = null;
+  /** CORS headers for an allowed browser origin (empty without Origin). */
+  corsHeaders: Header[] = [];
+  /** Pass-through mode: the request's handler (null in terminating mode). */
+  pass: PassStream | null = null;
   /** Credentials decided for the backend requests. */
   auth: AuthOutcome = new AuthOutcome();
   exchange: Exchange | null = null;
@@ -73,7 +79,10 @@ export class Stream {
 
   constructor(public id: u32, public plugin: Plugin) {}
 
-  /** Request headers: only POST carries MCP messages in this mode. */
+  /**
+   * Request headers: selects the configuration, checks the Origin (both modes), then hands
+   * pass-through requests to PassStream; in terminating mode only POST carries messages.
+   */
   onRequestHeaders(endOfStream: bool): i32 {
     const authority = getHeader(HeaderMap.Request, ":authority");
     const cfg = this.plugin.select(authority !== null ? authority : "");
@@ -83,27 +92,70 @@ export class Stream {
       return CONTINUE;
     }
     this.config = cfg;
-    const method = getHeader(HeaderMap.Request, ":method");
-    if (method === null || method != "POST") {
+    const m = getHeader(HeaderMap.Request, ":method");
+    const method = m !== null ? m : "";
+    if (!this.checkOrigin(cfg, method)) return STOP_ITERATION;
+    this.allowHeader = getHeader(HeaderMap.Request, ALLOW_TOOLS_HEADER);
+    if (this.allowHeader !== null) removeHeader(HeaderMap.Request, ALLOW_TOOLS_HEADER);
+    if (cfg.mode == Mode.Passthrough) {
+      const pass = new PassStream(this.id, this.plugin, cfg, this.allowHeader, this.corsHeaders);
+      this.pass = pass;
+      this.phase = Phase.Done;
+      return pass.onRequestHeaders(method, endOfStream);
+    }
+    if (method != "POST") {
       this.done();
-      replyJson(405, errorResponse("null", codes.INVALID_REQUEST, codes.MSG_METHOD_NOT_ALLOWED), "mcp_method_not_allowed",
+      this.reply(405, errorResponse("null", codes.INVALID_REQUEST, codes.MSG_METHOD_NOT_ALLOWED), "mcp_method_not_allowed",
         [new Header("allow", "POST")]);
       return STOP_ITERATION;
     }
-    this.allowHeader = getHeader(HeaderMap.Request, ALLOW_TOOLS_HEADER);
-    if (this.allowHeader !== null) removeHeader(HeaderMap.Request, ALLOW_TOOLS_HEADER);
     this.clientVersion = getHeader(HeaderMap.Request, VERSION_HEADER);
     if (endOfStream) {
       this.done();
-      replyJson(400, errorResponse("null", codes.INVALID_REQUEST, codes.MSG_EMPTY_BODY), "mcp_empty_body");
+      this.reply(400, errorResponse("null", codes.INVALID_REQUEST, codes.MSG_EMPTY_BODY), "mcp_empty_body");
       return STOP_ITERATION;
     }
     this.phase = Phase.Body;
     return STOP_ITERATION;
   }
 
+  /**
+   * Origin check (MCP transports: validate Origin against DNS rebinding) and CORS preflight.
+   * False when the request was answered (403, or the preflight's 204).
+   */
+  private checkOrigin(cfg: Config, method: string): bool {
+    const origin = getHeader(HeaderMap.Request, "origin");
+    if (origin !== null) {
+      if (!originAllowed(origin, cfg.allowOrigins)) {
+        this.done();
+        replyJson(403, errorResponse("null", codes.INVALID_REQUEST, "Forbidden: origin " + origin + " is not allowed"), "mcp_origin_forbidden");
+        return false;
+      }
+      this.corsHeaders = corsResponseHeaders(origin);
+      if (method == "OPTIONS") {
+        this.done();
+        replyEmpty(204, "mcp_preflight", preflightHeaders(origin, getHeader(HeaderMap.Request, "access-control-request-headers")));
+        return false;
+      }
+    } else if (method == "OPTIONS") {
+      this.done();
+      replyEmpty(204, "mcp_options", [new Header("allow", ALLOW_METHODS)]);
+      return false;
+    }
+    return true;
+  }
+
+  /** A local JSON reply carrying the CORS headers of an allowed origin. */
+  private reply(status: u32, body: string, details: string, extra: Header[] | null = null): void {
+    const h = new Array<Header>();
+    if (extra !== null) for (let i = 0; i < extra.length; i++) h.push(extra[i]);
+    for (let i = 0; i < this.corsHeaders.length; i++) h.push(this.corsHeaders[i]);
+    replyJson(status, body, details, h);
+  }
+
   /** Request body: buffered by Envoy until end of stream (its buffer limit answers 413). */
   onRequestBody(size: u32, endOfStream: bool): i32 {
+    if (this.pass !== null) return this.pass!.onRequestBody(size, endOfStream);
     if (this.phase != Phase.Body) return CONTINUE;
     this.bodySize = size;
     if (!endOfStream) return STOP_AND_BUFFER;
@@ -114,6 +166,7 @@ export class Stream {
 
   /** Trailers end the request when the body did not (HTTP/2 with trailers). */
   onRequestTrailers(): i32 {
+    if (this.pass !== null) return this.pass!.onRequestTrailers();
     if (this.phase != Phase.Body) return CONTINUE;
     this.handleBody();
     return this.phase == Phase.Stream ? CONTINUE : STOP_ITERATION;
@@ -124,7 +177,7 @@ export class Stream {
     const bytes = getBuffer(Buffer.RequestBody, 0, this.bodySize);
     if (bytes.byteLength == 0) {
       this.done();
-      replyJson(400, errorResponse("null", codes.INVALID_REQUEST, codes.MSG_EMPTY_BODY), "mcp_empty_body");
+      this.reply(400, errorResponse("null", codes.INVALID_REQUEST, codes.MSG_EMPTY_BODY), "mcp_empty_body");
       return;
     }
     const msg = parseMessage(String.UTF8.decode(bytes));
@@ -135,12 +188,12 @@ export class Stream {
   private dispatchMessage(cfg: Config, msg: Message): void {
     if (msg.kind == MessageKind.Invalid) {
       this.done();
-      replyJson(400, errorResponse(msg.idRaw, msg.errorCode, msg.errorMessage), "mcp_invalid_request");
+      this.reply(400, errorResponse(msg.idRaw, msg.errorCode, msg.errorMessage), "mcp_invalid_request");
       return;
     }
     if (msg.kind == MessageKind.Notification || msg.kind == MessageKind.Response) {
       this.done();
-      replyEmpty(202, "mcp_accepted");
+      replyEmpty(202, "mcp_accepted", this.corsHeaders);
       return;
     }
     const m = msg.method;
@@ -165,14 +218,14 @@ export class Stream {
     this.auth = authorize(cfg.security, tool);
     if (!this.auth.denied) return true;
     this.done();
-    replyJson(401, errorResponse(msg.idRaw, codes.UNAUTHORIZED, codes.MSG_UNAUTHORIZED), "mcp_unauthorized",
+    this.reply(401, errorResponse(msg.idRaw, codes.UNAUTHORIZED, codes.MSG_UNAUTHORIZED), "mcp_unauthorized",
       [new Header("www-authenticate", this.auth.challenge)]);
     return false;
   }
 
   private answer(body: string): void {
     this.done();
-    replyJson(200, body, "mcp_local");
+    this.reply(200, body, "mcp_local");
   }
 
   private answerInitialize(cfg: Config, msg: Message): void {
@@ -236,6 +289,7 @@ export class Stream {
 
   /** Transport sse: the stream's headers; held until the exchange ends. */
   onResponseHeaders(endOfStream: bool): i32 {
+    if (this.pass !== null) return this.pass!.onResponseHeaders(endOfStream);
     if (this.phase != Phase.Stream) return CONTINUE;
     const sse = this.sse!;
     const status = getHeader(HeaderMap.Response, ":status");
@@ -247,6 +301,7 @@ export class Stream {
 
   /** Transport sse: a chunk of the stream, parsed and consumed (never forwarded). */
   onResponseBody(size: u32, endOfStream: bool): i32 {
+    if (this.pass !== null) return this.pass!.onResponseBody(size, endOfStream);
     if (this.phase != Phase.Stream) return CONTINUE;
     const chunk = getBuffer(Buffer.ResponseBody, 0, size);
     this.sse!.onStreamBytes(Uint8Array.wrap(chunk), endOfStream);
@@ -322,7 +377,7 @@ export class Stream {
     const f = ex.final!;
     if (f.logLine.length > 0) log(Level.Warn, "mcp-proxy[" + ex.config.serverName + "]: " + f.logLine);
     this.done();
-    replyJson(200, f.body, "mcp_backend");
+    this.reply(200, f.body, "mcp_backend");
     if (ex.sessionId.length > 0) endBackendSession(this.plugin.id, this.cluster, ex);
   }
 

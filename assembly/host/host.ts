@@ -269,3 +269,33 @@ export function randomBytes(n: i32): Uint8Array {
   wasi_random_get(a.dataStart, <usize>n);
   return a;
 }
+
+// ---------------------------------------------------------------- shared data
+
+/** A shared-data value and its CAS token. */
+export class SharedValue {
+  constructor(public value: string | null, public cas: u32) {}
+}
+
+/**
+ * Reads `key` from the VM-wide shared data (one map per vm_id, shared by all worker
+ * threads of the Envoy process). value null = absent.
+ */
+export function getShared(key: string): SharedValue {
+  const k = String.UTF8.encode(key);
+  const casPtr = changetype<usize>(outU32);
+  store<u32>(casPtr, 0);
+  if (imports.proxy_get_shared_data(changetype<usize>(k), k.byteLength, outPtr(), outSize(), casPtr) != OK) {
+    takeOut();
+    return new SharedValue(null, 0);
+  }
+  const cas = load<u32>(casPtr);
+  return new SharedValue(String.UTF8.decode(takeOut()), cas);
+}
+
+/** Writes `key` (cas 0 = unconditionally); false on a CAS mismatch or host refusal. */
+export function setShared(key: string, value: string, cas: u32): bool {
+  const k = String.UTF8.encode(key);
+  const v = String.UTF8.encode(value);
+  return imports.proxy_set_shared_data(changetype<usize>(k), k.byteLength, changetype<usize>(v), v.byteLength, cas) == OK;
+}

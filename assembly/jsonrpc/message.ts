@@ -130,11 +130,16 @@ export class Reply {
  * text is not a response to `expectedId` (a notification, a request, another id, junk).
  */
 export function readReply(text: string, expectedId: i32): Reply {
+  return readReplyRaw(text, expectedId.toString());
+}
+
+/** As readReply, matching the id by its JSON text (a client's id passed through). */
+export function readReplyRaw(text: string, idRaw: string): Reply {
   const r = new Reply();
   if (!validateJSON(text) || kindAt(text, 0) != Kind.Object) return r;
   const root = skipWs(text, 0);
   const id = member(text, root, "id");
-  if (kindOf(text, id) != Kind.Number || textOf(text, id) != expectedId.toString()) return r;
+  if (!id.found || textOf(text, id) != idRaw) return r;
   const result = member(text, root, "result");
   if (result.found) {
     r.found = true;

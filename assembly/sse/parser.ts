@@ -18,6 +18,8 @@ export class SseParser {
   private data: string = "";
   private hasData: bool = false;
   private lastId: string = "";
+  /** Bytes of a leading UTF-8 BOM (EF BB BF) matched so far; -1 once past the start. */
+  private bom: i32 = 0;
   /** Set once a single line (or event) grew past the bound; the stream must be failed. */
   overflow: bool = false;
 
@@ -32,6 +34,19 @@ export class SseParser {
     const n = bytes.length;
     for (let i = 0; i < n; i++) {
       const b = unchecked(bytes[i]);
+      if (this.bom >= 0) {
+        // The spec strips one leading U+FEFF from the stream; it may be split across chunks.
+        const want: u8 = this.bom == 0 ? 0xef : this.bom == 1 ? 0xbb : 0xbf;
+        if (b == want) {
+          this.bom = this.bom == 2 ? -1 : this.bom + 1;
+          continue;
+        }
+        // Not a BOM after all: replay the bytes matched so far as data.
+        const matched = this.bom;
+        this.bom = -1;
+        if (matched >= 1 && !this.push(0xef)) return out;
+        if (matched >= 2 && !this.push(0xbb)) return out;
+      }
       if (this.skipLF) {
         this.skipLF = false;
         if (b == 0x0a) continue;

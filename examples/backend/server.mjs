@@ -1,6 +1,9 @@
 // Example MCP server (Streamable HTTP) used as the gateway's backend in e2e tests and demos.
 //
-//   node examples/backend/server.mjs [--port 8080] [--stateless] [--json] [--page-size N]
+//   node examples/backend/server.mjs [--port 8080] [--host 127.0.0.1] [--stateless] [--json] [--page-size N]
+//
+// It listens on 127.0.0.1 unless --host says otherwise (examples/docker-compose.yaml passes
+// --host 0.0.0.0 so that Envoy in another container can reach it).
 //
 // Stateful mode issues an Mcp-Session-Id per initialize (one transport per session); stateless
 // mode builds a fresh server and transport for every POST. --json answers with application/json,
@@ -124,9 +127,10 @@ function sendJsonRpcError(res, status, code, message) {
 }
 
 /**
- * Starts the example backend on 127.0.0.1.
+ * Starts the example backend (on 127.0.0.1 unless `host` says otherwise).
  * @param {object} [opts]
  * @param {number} [opts.port=0] 0 picks a free port.
+ * @param {string} [opts.host='127.0.0.1'] listen address.
  * @param {boolean} [opts.stateless=false] no Mcp-Session-Id; a fresh server per request.
  * @param {boolean} [opts.json=false] application/json replies instead of SSE.
  * @param {number} [opts.pageSize=0] tools/list page size (0 = one page).
@@ -138,7 +142,7 @@ function sendJsonRpcError(res, status, code, message) {
  *   setPageSize: (n: number) => void,
  *   close: () => Promise<void>}>}
  */
-export async function startBackend({ port = 0, stateless = false, json = false, pageSize = 0, path: mcpPath = '/mcp', onRequest } = {}) {
+export async function startBackend({ port = 0, host = '127.0.0.1', stateless = false, json = false, pageSize = 0, path: mcpPath = '/mcp', onRequest } = {}) {
   let currentPageSize = pageSize;
   const newServer = () => createMcpServer({ pageSize: () => currentPageSize });
   /** Open stateful sessions by id, and every id ever issued. */
@@ -204,7 +208,7 @@ export async function startBackend({ port = 0, stateless = false, json = false, 
 
   await new Promise((resolve, reject) => {
     httpServer.once('error', reject);
-    httpServer.listen(port, '127.0.0.1', resolve);
+    httpServer.listen(port, host, resolve);
   });
   const actualPort = httpServer.address().port;
   return {
@@ -246,6 +250,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const args = parseArgs(process.argv.slice(2));
   const backend = await startBackend({
     port: Number(args.port ?? 8080),
+    host: typeof args.host === 'string' ? args.host : '127.0.0.1',
     stateless: !!args.stateless,
     json: !!args.json,
     pageSize: Number(args['page-size'] ?? 0),
