@@ -1,0 +1,136 @@
+import { isLoopbackOrigin, originAllowed, preflightHeaders } from "../passthrough/cors";
+import { inspectBody } from "../passthrough/inspect";
+import { rewriteJsonBody, rewriteSseEvent } from "../passthrough/rewrite";
+import { base64url, decodeEntry, encodeEntry, isExpired, isGatewayIdShape, needsTouch } from "../passthrough/session";
+import { effectivePolicy } from "../mcp/tools";
+import { SseFramer } from "../sse/framer";
+import { findHeader } from "../http/header";
+
+function b(s: string): Uint8Array {
+  return Uint8Array.wrap(String.UTF8.encode(s));
+}
+function str(u: Uint8Array): string {
+  return String.UTF8.decodeUnsafe(u.dataStart, <usize>u.length);
+}
+
+describe("session entries", () => {
+  it("round-trips and rejects junk (table)", () => {
+    const e = decodeEntry(encodeEntry("a|b-c", 1234))!;
+    expect(e.backendId).toBe("a|b-c");
+    expect(e.lastSeenMs).toBe(1234);
+    const bad: string[] = ["", "|5", "abc", "abc|", "abc|x1", "abc|1234567890123456789"];
+    for (let i = 0; i < bad.length; i++) expect(decodeEntry(bad[i]) === null).toBe(true, bad[i]);
+    expect(decodeEntry(null) === null).toBe(true);
+  });
+  it("expires and touches on time", () => {
+    expect(isExpired(0, 1001, 1000)).toBe(true);
+    expect(isExpired(0, 1000, 1000)).toBe(false);
+    expect(needsTouch(0, 50, 1000)).toBe(false);
+    expect(needsTouch(0, 101, 1000)).toBe(true);
+    expect(needsTouch(0, 60001, 3600000)).toBe(true);
+  });
+  it("mints URL-safe ids of 22 characters", () => {
+    const bytes = new Uint8Array(16);
+    for (let i = 0; i < 16; i++) bytes[i] = <u8>(i * 17 + 250);
+    const id = base64url(bytes);
+    expect(id.length).toBe(22);
+    expect(isGatewayIdShape(id)).toBe(true);
+    const bad: string[] = ["", "short", "aaaaaaaaaaaaaaaaaaaaa+", "aaaaaaaaaaaaaaaaaaaaaaa", "aaaaaaaaaaaaaaaaaaaaa/"];
+    for (let i = 0; i < bad.length; i++) expect(isGatewayIdShape(bad[i])).toBe(false, bad[i]);
+  });
+});
+
+describe("origins", () => {
+  it("allows loopback by default (table)", () => {
+    const ok: string[] = ["http://localhost", "http://localhost:3000", "https://127.0.0.1:8443", "http://[::1]:9"];
+    for (let i = 0; i < ok.length; i++) expect(originAllowed(ok[i], null)).toBe(true, ok[i]);
+    const no: string[] = ["null", "http://evil.com", "http://localhost.evil.com", "http://127.0.0.1.nip.io", "file://", "http://localhost/x", ""];
+    for (let i = 0; i < no.length; i++) expect(originAllowed(no[i], null)).toBe(false, no[i]);
+    expect(isLoopbackOrigin("ftp://localhost")).toBe(false);
+  });
+  it("uses the configured list", () => {
+    const list: string[] = ["https://app.example", "http://x.test/"];
+    expect(originAllowed("https://APP.example", list)).toBe(true);
+    expect(originAllowed("http://x.test", list)).toBe(true);
+    expect(originAllowed("http://localhost", list)).toBe(false);
+    const any: string[] = ["*"];
+    expect(originAllowed("https://whatever", any)).toBe(true);
+  });
+  it("answers preflights", () => {
+    const h = preflightHeaders("http://localhost", null);
+    expect(findHeader(h, "access-control-allow-origin")).toBe("http://localhost");
+    expect(findHeader(h, "access-control-expose-headers")).toBe("Mcp-Session-Id");
+  });
+});
+
+const ECHO_ONLY: string[] = ["echo"];
+const A_ONLY: string[] = ["a"];
+
+describe("inspectBody", () => {
+  it("finds initialize, tools/list and refused calls", () => {
+    const p = effectivePolicy(ECHO_ONLY, null);
+    expect(inspectBody('{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}', p).initialize).toBe(true);
+    expect(inspectBody('{"jsonrpc":"2.0","id":"x","method":"tools/list"}', p).toolsListId).toBe('"x"');
+    const d = inspectBody('{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"secret"}}', p);
+    expect(d.deniedTool).toBe("secret");
+    expect(d.deniedId).toBe("9");
+    expect(inspectBody('{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"echo"}}', p).deniedTool).toBe("");
+    const batch = inspectBody('[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"x"}}]', p);
+    expect(batch.deniedTool).toBe("x");
+  });
+  it("lets malformed bodies through to the backend (table)", () => {
+    const p = effectivePolicy(ECHO_ONLY, null);
+    const bodies: string[] = ["", "{", "[]", "42", '{"method":5}', '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":7}}', '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":[]}'];
+    for (let i = 0; i < bodies.length; i++) {
+      const r = inspectBody(bodies[i], p);
+      expect(r.deniedTool).toBe("", bodies[i]);
+      expect(r.initialize).toBe(false);
+    }
+  });
+});
+
+describe("tools/list rewriting", () => {
+  it("rewrites the JSON answer with the right id only", () => {
+    const p = effectivePolicy(A_ONLY, null);
+    expect(rewriteJsonBody('{"jsonrpc":"2.0","id":5,"result":{"tools":[{"name":"a"},{"name":"b"}]}}', "5", p)!).toBe('{"jsonrpc":"2.0","id":5,"result":{"tools":[{"name":"a"}]}}');
+    expect(rewriteJsonBody('{"jsonrpc":"2.0","id":6,"result":{"tools":[]}}', "5", p) === null).toBe(true);
+    expect(rewriteJsonBody("junk", "5", p) === null).toBe(true);
+  });
+  it("rewrites only the SSE event that carries the answer", () => {
+    const p = effectivePolicy(A_ONLY, null);
+    const ev = rewriteSseEvent(b('event: message\nid: 7\ndata: {"jsonrpc":"2.0","id":5,\ndata: "result":{"tools":[{"name":"a"},{"name":"b"}]}}\n\n'), "5", p)!;
+    expect(ev).toBe('event: message\nid: 7\ndata: {"jsonrpc":"2.0","id":5,"result":{"tools":[{"name":"a"}]}}\n\n');
+    expect(rewriteSseEvent(b('data: {"jsonrpc":"2.0","method":"notifications/message"}\n\n'), "5", p) === null).toBe(true);
+    expect(rewriteSseEvent(b(": comment\n\n"), "5", p) === null).toBe(true);
+  });
+});
+
+const FRAMED = "event: a\r\ndata: 1\r\n\r\n: c\n\ndata: 2\rdata: 3\r\rdata: é\n\n";
+
+describe("SseFramer", () => {
+  it("splits raw events at every chunk boundary", () => {
+    const all = b(FRAMED);
+    for (let cut = 0; cut <= all.length; cut++) {
+      const f = new SseFramer();
+      const got = new Array<string>();
+      const x = f.push(all.subarray(0, cut));
+      for (let i = 0; i < x.length; i++) got.push(str(x[i]));
+      const y = f.push(all.subarray(cut));
+      for (let i = 0; i < y.length; i++) got.push(str(y[i]));
+      expect(got.length).toBe(4, cut.toString());
+      expect(got.join("")).toBe(FRAMED);
+      expect(got[0]).toBe("event: a\r\ndata: 1\r\n\r\n");
+      expect(got[2]).toBe("data: 2\rdata: 3\r\r");
+      expect(f.takeRest().length).toBe(0);
+    }
+  });
+  it("holds a trailing CR and flags overflow", () => {
+    const f = new SseFramer(8);
+    expect(f.push(b("data: x\r")).length).toBe(0);
+    expect(f.push(b("\r")).length).toBe(0); // may still be the first half of CRLF
+    expect(f.push(b("\n")).length).toBe(1);
+    f.push(b("data: 0123456789"));
+    expect(f.overflow).toBe(true);
+    expect(str(f.takeRest())).toBe("data: 0123456789");
+  });
+});
