@@ -2,6 +2,7 @@
 // reaches the client: the gateway mints its own (128 random bits, URL-safe), maps it to the
 // backend's in shared data — visible to every worker — and swaps ids on every request.
 // An entry is `<backend id>|<last use, ms>`; an entry idle past the TTL is expired.
+import { encodeBase64 } from "../util/base64";
 
 /** Shared-data key prefix of session entries. */
 export const SESSION_KEY_PREFIX = "mcp-proxy/session/";
@@ -55,25 +56,9 @@ export function needsTouch(lastSeenMs: i64, nowMs: i64, ttlMs: i64): bool {
   return nowMs - lastSeenMs > slack;
 }
 
-const B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
 /** base64url without padding (RFC 4648 §5): 16 bytes → 22 characters. */
 export function base64url(bytes: Uint8Array): string {
-  let out = "";
-  let i = 0;
-  for (; i + 2 < bytes.length; i += 3) {
-    const n = (<u32>bytes[i] << 16) | (<u32>bytes[i + 1] << 8) | <u32>bytes[i + 2];
-    out += B64URL.charAt(n >> 18) + B64URL.charAt((n >> 12) & 63) + B64URL.charAt((n >> 6) & 63) + B64URL.charAt(n & 63);
-  }
-  const rest = bytes.length - i;
-  if (rest == 1) {
-    const n = <u32>bytes[i] << 16;
-    out += B64URL.charAt(n >> 18) + B64URL.charAt((n >> 12) & 63);
-  } else if (rest == 2) {
-    const n = (<u32>bytes[i] << 16) | (<u32>bytes[i + 1] << 8);
-    out += B64URL.charAt(n >> 18) + B64URL.charAt((n >> 12) & 63) + B64URL.charAt((n >> 6) & 63);
-  }
-  return out;
+  return encodeBase64(bytes, true);
 }
 
 /** True when `id` has the shape of a gateway id (so junk never becomes a shared-data key). */

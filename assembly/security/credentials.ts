@@ -1,6 +1,7 @@
 // Credential extraction (client side) and application (backend side), host-free: the
 // filter reads and writes headers; these functions decide what to read and what to write.
 import { Header } from "../http/header";
+import { encodeBase64 } from "../util/base64";
 import { DownstreamRequirement, HttpAuth, KeyIn, SchemeType, SecurityScheme, UpstreamRequirement } from "./schemes";
 
 /** A credential taken from the client request. */
@@ -136,26 +137,9 @@ export function takeQueryParam(path: string, name: string): QueryTake {
   return new QueryTake(value, kept.length > 0 ? base + "?" + kept.join("&") : base);
 }
 
-const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 /** Standard base64 (RFC 4648 §4, padded) of the UTF-8 bytes of `s`. */
 export function base64(s: string): string {
-  const b = Uint8Array.wrap(String.UTF8.encode(s));
-  let out = "";
-  let i = 0;
-  for (; i + 2 < b.length; i += 3) {
-    const n = (<u32>b[i] << 16) | (<u32>b[i + 1] << 8) | <u32>b[i + 2];
-    out += B64.charAt(n >> 18) + B64.charAt((n >> 12) & 63) + B64.charAt((n >> 6) & 63) + B64.charAt(n & 63);
-  }
-  const rest = b.length - i;
-  if (rest == 1) {
-    const n = <u32>b[i] << 16;
-    out += B64.charAt(n >> 18) + B64.charAt((n >> 12) & 63) + "==";
-  } else if (rest == 2) {
-    const n = (<u32>b[i] << 16) | (<u32>b[i + 1] << 8);
-    out += B64.charAt(n >> 18) + B64.charAt((n >> 12) & 63) + B64.charAt((n >> 6) & 63) + "=";
-  }
-  return out;
+  return encodeBase64(Uint8Array.wrap(String.UTF8.encode(s)), false);
 }
 
 const HEX = "0123456789ABCDEF";
