@@ -159,3 +159,114 @@ export function startGarbageBackend() {
     sendJson(res, 'not json');
   });
 }
+
+/**
+ * Starts `python3 <script> <port>` (e.g. examples/backend/sse_server.py, the Python SDK's
+ * FastMCP over SSE) and resolves once 127.0.0.1:port accepts TCP connections. close() stops
+ * the child by its pid (SIGTERM, SIGKILL after 2 s); a process 'exit' hook SIGKILLs it should
+ * the test process end without calling close().
+ * @returns {Promise<{port: number, url: string, pid: number, output: () => string,
+ *   close: () => Promise<void>}>}
+ */
+export async function startPythonBackend(script, { python = 'python3', urlPath = '/sse', readyTimeoutMs = 20000 } = {}) {
+  const { spawn } = await import('node:child_process');
+  const net = await import('node:net');
+  const port = await freePort();
+  const child = spawn(python, [script, String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (c) => { output += c; });
+  child.stderr.on('data', (c) => { output += c; });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  let gone = false;
+  exited.then(() => { gone = true; });
+  const killSync = () => { if (!gone) { try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ } } };
+  process.once('exit', killSync);
+  const close = async () => {
+    process.removeListener('exit', killSync);
+    if (gone) return;
+    try { process.kill(child.pid, 'SIGTERM'); } catch { /* gone */ }
+    const timer = setTimeout(killSync, 2000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const canConnect = () => new Promise((resolve) => {
+    const sock = net.connect({ host: '127.0.0.1', port });
+    sock.once('connect', () => { sock.destroy(); resolve(true); });
+    sock.once('error', () => resolve(false));
+  });
+  const deadline = Date.now() + readyTimeoutMs;
+  while (!(await canConnect())) {
+    if (gone || Date.now() > deadline) {
+      await close();
+      throw new Error(`${script} did not listen on 127.0.0.1:${port}${gone ? ' (it exited)' : ''}\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return { port, url: `http://127.0.0.1:${port}${urlPath}`, pid: child.pid, output: () => output, close };
+}
+
+/**
+ * A stateful Streamable-HTTP backend that answers in SSE written piece by piece with pauses,
+ * for byte-exact checks of a gateway that rewrites SSE in flight. initialize issues
+ * `Mcp-Session-Id: scripted-<n>`; notifications get 202; `tools/list` answers with
+ * `toolsListScript(id)` (events before the result — a comment, CRLF lines, a server request
+ * that reuses the client's id, a response to another id — a 400 ms pause, the result event
+ * split over three writes with multi-line data, one event after it); `tools/call` answers
+ * with `slowCallScript(id)` (a progress event, 400 ms, the result). Other methods: `{}`.
+ */
+export function startSseScriptBackend() {
+  const tools = ['keep_a', 'drop_me', 'keep_b'].map((name) => ({ name, description: `tool ${name}`, inputSchema: { type: 'object', properties: {} } }));
+  const toolsListScript = (id) => {
+    const idText = JSON.stringify(id);
+    const result = JSON.stringify({ tools, nextCursor: 'page-2' });
+    return {
+      before: ': scripted stream\n\n'
+        + 'event: message\nid: ev-1\ndata: {"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"listing"}}\n\n'
+        + 'id: ev-1b\r\ndata: {"jsonrpc":"2.0","method":"notifications/progress",\r\ndata: "params":{"progressToken":"p","progress":1}}\r\n\r\n'
+        + `event: message\nid: ev-2\ndata: {"jsonrpc":"2.0","id":${idText},"method":"roots/list"}\n\n`
+        + `event: message\nid: ev-2b\ndata: {"jsonrpc":"2.0","id":999,"result":${result}}\n\n`,
+      result: [`event: message\nid: ev-3\ndata: {"jsonrpc":"2.0",`, `"id":${idText},\ndata:  "result":${result.slice(0, 40)}`, `${result.slice(40)}}\n\n`],
+      after: 'event: message\nid: ev-4\ndata: {"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"after"}}\n\n',
+    };
+  };
+  const slowCallScript = (id) => [
+    'event: message\ndata: {"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":"t","progress":1,"total":2}}\n\n',
+    `event: message\ndata: {"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":{"content":[{"type":"text","text":"slow"}]}}\n\n`,
+  ];
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  let sessions = 0;
+  const backend = startHttpBackend(async ({ method, body }, _req, res) => {
+    if (method !== 'POST') {
+      res.writeHead(405, { allow: 'POST' });
+      return res.end();
+    }
+    if (body?.method === 'initialize') {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'mcp-session-id': `scripted-${++sessions}` });
+      return res.end(`event: message\ndata: ${JSON.stringify(rpcResult(body, initializeResult(body, 'sse-script')))}\n\n`);
+    }
+    if (body?.id === undefined) {
+      res.writeHead(202);
+      return res.end();
+    }
+    if (body.method === 'tools/list') {
+      const s = toolsListScript(body.id);
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      res.write(s.before);
+      await sleep(400);
+      for (const piece of s.result) {
+        res.write(piece);
+        await sleep(30);
+      }
+      return res.end(s.after);
+    }
+    if (body.method === 'tools/call') {
+      const [first, second] = slowCallScript(body.id);
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      res.write(first);
+      await sleep(400);
+      return res.end(second);
+    }
+    return sendSse(res, [rpcResult(body, {})]);
+  });
+  return backend.then((b) => Object.assign(b, { toolsListScript, slowCallScript }));
+}
