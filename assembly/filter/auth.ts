@@ -43,7 +43,10 @@ export function authorize(sec: SecurityConfig, tool: string): AuthOutcome {
       out.challenge = challenge(scheme);
       return out;
     }
-  } else {
+  }
+  if (down === null || !down.scheme.usesAuthorization) {
+    // An Authorization header that is no downstream credential: passed on to backend
+    // requests only with passthroughAuthHeader, otherwise removed.
     const authz = getHeader(HeaderMap.Request, "authorization");
     if (authz !== null) {
       if (!sec.passthroughAuthHeader) removeHeader(HeaderMap.Request, "authorization");

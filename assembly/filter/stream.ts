@@ -276,7 +276,9 @@ export class Stream {
     replaceHeader(HeaderMap.Request, ":authority", u.authority);
     replaceHeader(HeaderMap.Request, "accept", "text/event-stream");
     removeHeader(HeaderMap.Request, "content-type");
-    removeHeader(HeaderMap.Request, "content-length");
+    // content-length 0 (not absent): with an emptied body still to come, an absent length
+    // makes Envoy frame the GET as chunked.
+    replaceHeader(HeaderMap.Request, "content-length", "0");
     removeHeader(HeaderMap.Request, "transfer-encoding");
     removeHeader(HeaderMap.Request, VERSION_HEADER);
     removeHeader(HeaderMap.Request, SESSION_HEADER);
