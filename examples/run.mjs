@@ -28,7 +28,7 @@ try {
 
 const url = `http://127.0.0.1:${port}/mcp`;
 console.log(`example MCP server: ${backend.url}`);
-console.log(`MCP gateway (Envoy + mcp-proxy.wasm): ${url}   admin: http://127.0.0.1:${adminPort}`);
+console.log(`MCP gateway (Envoy + mcp-proxy.wasm): ${url}   admin: http://127.0.0.1:${adminPort}   envoy pid: ${envoy.pid}`);
 console.log('try it:');
 console.log(`  curl -s ${url} -H 'content-type: application/json' -H 'accept: application/json, text/event-stream' ` +
   `-d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hello"}}}'`);
