@@ -16,6 +16,11 @@ describe("parseConfig", () => {
     expect(c.cluster).toBe("c1");
     expect(c.allowTools!.length).toBe(2);
   });
+  it("reads \\/ escapes as slashes (json-as would read U+0000)", () => {
+    const c = parseConfig('{"server":{"name":"d","type":"mcp-proxy","mcpServerURL":"http:\\/\\/h:1\\/mcp"},"allowTools":["a\\/b"]}').config!;
+    expect(c.url.path).toBe("/mcp");
+    expect(c.allowTools![0]).toBe("a/b");
+  });
   it("applies defaults", () => {
     const c = parseConfig('{"server":{"name":"d","type":"mcp-proxy","mcpServerURL":"https://h"}}').config!;
     expect(c.timeoutMs).toBe(DEFAULT_TIMEOUT_MS);

@@ -1,6 +1,6 @@
 import * as codes from "../jsonrpc/codes";
 import { MessageKind, errorResponse, parseMessage, readReply, resultResponse } from "../jsonrpc/message";
-import { Kind, elements, kindAt, member, skipValue, stringAt, textOf } from "../jsonrpc/scan";
+import { Kind, decodeString, elements, idsEqual, kindAt, member, normalizeSlashEscapes, skipValue, stringAt, textOf } from "../jsonrpc/scan";
 
 describe("scan", () => {
   it("skips every kind of value", () => {
@@ -22,6 +22,22 @@ describe("scan", () => {
   it("matches escaped keys", () => {
     const s = '{"n\\u0061me":"tool"}';
     expect(stringAt(s, member(s, 0, "name"))).toBe("tool");
+  });
+  it("decodes every escape, \\/ included (table)", () => {
+    const tokens: string[] = ['"tools\\/call"', '"a\\"b\\\\c"', '"\\b\\f\\n\\r\\t"', '"\\u0041\\u00e9\\ud83d\\ude00"', '"x"', '""', '"\\q"', '"\\u12"'];
+    const want: string[] = ["tools/call", 'a"b\\c', "\b\f\n\r\t", "Aé😀", "x", "", "\\q", "\\u12"];
+    for (let i = 0; i < tokens.length; i++) expect(decodeString(tokens[i])).toBe(want[i], tokens[i]);
+  });
+  it("normalizes \\/ escapes for json-as, keeping \\\\/", () => {
+    expect(normalizeSlashEscapes('{"u":"http:\\/\\/h\\/p","k":"a\\\\/b"}')).toBe('{"u":"http://h/p","k":"a\\\\/b"}');
+  });
+  it("compares ids by meaning", () => {
+    expect(idsEqual("1", "1.0")).toBe(true);
+    expect(idsEqual("10", "1e1")).toBe(true);
+    expect(idsEqual('"A"', '"\\u0041"')).toBe(true);
+    expect(idsEqual("1", '"1"')).toBe(false);
+    expect(idsEqual("null", "null")).toBe(true);
+    expect(idsEqual("1", "2")).toBe(false);
   });
   it("lists array elements", () => {
     const s = '[ 1 , "two" , {"x":[3]} ]';

@@ -70,7 +70,10 @@ describe("inspectBody", () => {
   it("finds initialize, tools/list and refused calls", () => {
     const p = effectivePolicy(ECHO_ONLY, null);
     expect(inspectBody('{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}', p).initialize).toBe(true);
-    expect(inspectBody('{"jsonrpc":"2.0","id":"x","method":"tools/list"}', p).toolsListId).toBe('"x"');
+    expect(inspectBody('{"jsonrpc":"2.0","id":"x","method":"tools/list"}', p).toolsListIds[0]).toBe('"x"');
+    expect(inspectBody('{"jsonrpc":"2.0","id":"x","method":"tools\\/list"}', p).toolsListIds.length).toBe(1);
+    expect(inspectBody('{"jsonrpc":"2.0","id":3,"method":"tools\\/call","params":{"name":"n\\/x"}}', p).deniedTool).toBe("n/x");
+    expect(inspectBody('[{"jsonrpc":"2.0","id":1,"method":"tools/list"},{"jsonrpc":"2.0","id":2,"method":"tools/list"}]', p).toolsListIds.length).toBe(2);
     const d = inspectBody('{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"secret"}}', p);
     expect(d.deniedTool).toBe("secret");
     expect(d.deniedId).toBe("9");
@@ -92,16 +95,35 @@ describe("inspectBody", () => {
 describe("tools/list rewriting", () => {
   it("rewrites the JSON answer with the right id only", () => {
     const p = effectivePolicy(A_ONLY, null);
-    expect(rewriteJsonBody('{"jsonrpc":"2.0","id":5,"result":{"tools":[{"name":"a"},{"name":"b"}]}}', "5", p)!).toBe('{"jsonrpc":"2.0","id":5,"result":{"tools":[{"name":"a"}]}}');
-    expect(rewriteJsonBody('{"jsonrpc":"2.0","id":6,"result":{"tools":[]}}', "5", p) === null).toBe(true);
-    expect(rewriteJsonBody("junk", "5", p) === null).toBe(true);
+    const five: string[] = ["5"];
+    expect(rewriteJsonBody('{"jsonrpc":"2.0","id":5,"result":{"tools":[{"name":"a"},{"name":"b"}]}}', five, p)!).toBe('{"jsonrpc":"2.0","id":5,"result":{"tools":[{"name":"a"}]}}');
+    expect(rewriteJsonBody('{"jsonrpc":"2.0","id":6,"result":{"tools":[]}}', five, p) === null).toBe(true);
+    expect(rewriteJsonBody("junk", five, p) === null).toBe(true);
+  });
+  it("matches ids as the backend re-serialized them (table)", () => {
+    const p = effectivePolicy(A_ONLY, null);
+    const asked: string[] = ["1.0", "1e1", "-0", '"\\u0041b"', '"a\\/b"'];
+    const echoed: string[] = ["1", "10", "0", '"Ab"', '"a/b"'];
+    for (let i = 0; i < asked.length; i++) {
+      const ids: string[] = [asked[i]];
+      const r = rewriteJsonBody('{"jsonrpc":"2.0","id":' + echoed[i] + ',"result":{"tools":[{"name":"a"},{"name":"b"}]}}', ids, p);
+      expect(r !== null).toBe(true, asked[i]);
+      expect(r!.includes('"b"')).toBe(false, asked[i]);
+    }
+  });
+  it("rewrites batch answers element by element", () => {
+    const p = effectivePolicy(A_ONLY, null);
+    const ids: string[] = ["1", "2"];
+    const r = rewriteJsonBody('[{"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"b"}]}},{"jsonrpc":"2.0","id":3,"result":{}},{"jsonrpc":"2.0","id":2,"result":{"tools":[{"name":"a"},{"name":"b"}]}}]', ids, p)!;
+    expect(r).toBe('[{"jsonrpc":"2.0","id":1,"result":{"tools":[]}},{"jsonrpc":"2.0","id":3,"result":{}},{"jsonrpc":"2.0","id":2,"result":{"tools":[{"name":"a"}]}}]');
   });
   it("rewrites only the SSE event that carries the answer", () => {
     const p = effectivePolicy(A_ONLY, null);
-    const ev = rewriteSseEvent(b('event: message\nid: 7\ndata: {"jsonrpc":"2.0","id":5,\ndata: "result":{"tools":[{"name":"a"},{"name":"b"}]}}\n\n'), "5", p)!;
+    const five: string[] = ["5"];
+    const ev = rewriteSseEvent(b('event: message\nid: 7\ndata: {"jsonrpc":"2.0","id":5,\ndata: "result":{"tools":[{"name":"a"},{"name":"b"}]}}\n\n'), five, p)!;
     expect(ev).toBe('event: message\nid: 7\ndata: {"jsonrpc":"2.0","id":5,"result":{"tools":[{"name":"a"}]}}\n\n');
-    expect(rewriteSseEvent(b('data: {"jsonrpc":"2.0","method":"notifications/message"}\n\n'), "5", p) === null).toBe(true);
-    expect(rewriteSseEvent(b(": comment\n\n"), "5", p) === null).toBe(true);
+    expect(rewriteSseEvent(b('data: {"jsonrpc":"2.0","method":"notifications/message"}\n\n'), five, p) === null).toBe(true);
+    expect(rewriteSseEvent(b(": comment\n\n"), five, p) === null).toBe(true);
   });
 });
 

@@ -5,6 +5,7 @@
 import { JSON } from "json-as";
 import { validateJSON } from "json-as/assembly/util/validateJson";
 import { SecurityConfig } from "../security/schemes";
+import { normalizeSlashEscapes } from "../jsonrpc/scan";
 import { ObjField, intField, objField, stringField, stringList } from "./fields";
 import { parseSecurity } from "./security";
 import { Url, parseUrl } from "./url";
@@ -78,7 +79,7 @@ export function parseConfig(text: string): ConfigResult {
 export function parseTop(text: string): ObjField {
   if (text.trim().length == 0) return new ObjField(null, "configuration is empty: a JSON object with `server` is required");
   if (!validateJSON(text)) return new ObjField(null, "configuration is not valid JSON");
-  const root = JSON.parse<JSON.Value>(text);
+  const root = JSON.parse<JSON.Value>(normalizeSlashEscapes(text));
   if (root.type != JSON.Types.Object) return new ObjField(null, "configuration must be a JSON object");
   return new ObjField(root.get<JSON.Obj>(), "");
 }

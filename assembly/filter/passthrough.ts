@@ -168,7 +168,7 @@ export class PassStream {
     }
     this.swapResponseSessionId();
     for (let i = 0; i < this.corsHeaders.length; i++) replaceHeader(HeaderMap.Response, this.corsHeaders[i].name, this.corsHeaders[i].value);
-    if (endOfStream || this.inspection.toolsListId.length == 0 || this.policy.unrestricted) return CONTINUE;
+    if (endOfStream || this.inspection.toolsListIds.length == 0 || this.policy.unrestricted) return CONTINUE;
     if (isEventStream(getHeader(HeaderMap.Response, "content-type"))) {
       this.bodyMode = BodyMode.SseRewrite;
       this.framer = new SseFramer(this.config.maxResponseBytes);
@@ -200,7 +200,7 @@ export class PassStream {
     if (this.bodyMode == BodyMode.JsonBuffer) {
       if (!endOfStream) return STOP_AND_BUFFER;
       const body = String.UTF8.decode(getBuffer(Buffer.ResponseBody, 0, size));
-      const rewritten = rewriteJsonBody(body, this.inspection.toolsListId, this.policy);
+      const rewritten = rewriteJsonBody(body, this.inspection.toolsListIds, this.policy);
       if (rewritten !== null) {
         const bytes = String.UTF8.encode(rewritten);
         setBuffer(Buffer.ResponseBody, size, bytes);
@@ -219,7 +219,7 @@ export class PassStream {
     const events = framer.push(chunk);
     const parts = new Array<Uint8Array>();
     for (let i = 0; i < events.length; i++) {
-      const r = rewriteSseEvent(events[i], this.inspection.toolsListId, this.policy);
+      const r = rewriteSseEvent(events[i], this.inspection.toolsListIds, this.policy);
       parts.push(r !== null ? Uint8Array.wrap(String.UTF8.encode(r)) : events[i]);
     }
     if (endOfStream || framer.overflow) {

@@ -1,37 +1,30 @@
-// The per-request context (terminating mode). Lifecycle and the pause/resume pairing:
+// The per-request context (the proxy-wasm HttpContext). It selects the configuration
+// (global or a `_rules_` match; none → the request is left alone), checks the Origin, then:
 //
-//   Headers   POST: pause headers (StopIteration) until the body is complete → Body
-//             anything else: local 405 (ends the stream)
-//   Body      buffer (StopIterationAndBuffer) until end of stream, then parse:
-//             answered locally (initialize, ping, notifications, errors) → local reply
-//             tools/list, tools/call → dispatch the first backend call → Backend
-//   Backend   (transport http) each dispatched call's answer dispatches the next step or
-//             ends in the local reply; a failed dispatch ends in a local -32603 reply
-//   Stream    (transport sse) the request was rewritten into `GET <sse path>` and resumed;
-//             the response headers are held (StopIteration) and its body consumed
-//             (StopIterationNoBuffer) until the exchange ends in a local reply, which
-//             replaces the held response; the root tick enforces the deadline
-//   Done      a local reply was sent; later callbacks do nothing
-//
-// With transport http the request never continues upstream: every pause ends in exactly
-// one local reply. With transport sse, only tools/list and tools/call continue (as the
-// SSE GET); everything else is answered locally too.
+//   pass-through mode: hands the request to PassStream (filter/passthrough.ts)
+//   terminating mode:
+//     Headers   POST: pause headers (StopIteration) until the body is complete → Body;
+//               anything else: local 405 (OPTIONS: CORS preflight)
+//     Body      buffer (StopIterationAndBuffer) until end of stream, then parse:
+//               answered locally (initialize, ping, notifications, errors) → local reply;
+//               tools/list, tools/call → BackendCall (filter/backend.ts) → Backend
+//     Backend   the exchange ends in exactly one local reply (transport http), or the
+//               request continues upstream as the SSE channel (transport sse)
+//     Done      a local reply was sent; later callbacks do nothing
 import { Config, Mode, Transport } from "../config/config";
 import { ALLOW_METHODS, originAllowed, preflightHeaders, responseHeaders as corsResponseHeaders } from "../passthrough/cors";
 import { PassStream } from "./passthrough";
-import { Header, HeaderMap, Buffer, Level, getBuffer, getHeader, getProperty, httpCall, log, nowMs, removeHeader, replaceHeader, setBuffer, setEffectiveContext, setProperty } from "../host/host";
+import { BackendCall, CallPhase } from "./backend";
+import { Header, HeaderMap, Buffer, getBuffer, getHeader, removeHeader, setProperty } from "../host/host";
 import * as codes from "../jsonrpc/codes";
 import { Message, MessageKind, errorResponse, parseMessage, resultResponse } from "../jsonrpc/message";
 import { member, skipWs, stringAt } from "../jsonrpc/scan";
-import { parseStatus, statusOf } from "../http/header";
 import { buildCallParams, localInitializeResult } from "../mcp/backend";
 import { ALLOW_TOOLS_HEADER, effectivePolicy } from "../mcp/tools";
 import { LATEST_VERSION, isSupported, negotiate } from "../mcp/version";
-import { Exchange, Outgoing, SESSION_HEADER, Step, VERSION_HEADER } from "../terminate/exchange";
-import { SseExchange } from "../terminate/sse_exchange";
+import { Exchange, VERSION_HEADER } from "../terminate/exchange";
 import { AuthOutcome, authorize } from "./auth";
 import { Plugin, routeCluster } from "./plugin";
-import { calls, sseStreams } from "./registry";
 import { replyEmpty, replyJson } from "./reply";
 
 /** proxy-wasm FilterHeadersStatus / FilterDataStatus values used here. */
@@ -41,15 +34,12 @@ import { replyEmpty, replyJson } from "./reply";
 @inline const STOP_ITERATION: i32 = 1;
 // @ts-ignore: decorator
 @inline const STOP_AND_BUFFER: i32 = 1;
-// @ts-ignore: decorator
-@inline const STOP_NO_BUFFER: i32 = 3;
 
 /** Where the stream is (see the table above). */
 export enum Phase {
   Headers,
   Body,
   Backend,
-  Stream,
   Done,
 }
 
@@ -69,13 +59,8 @@ export class Stream {
   pass: PassStream | null = null;
   /** Credentials decided for the backend requests. */
   auth: AuthOutcome = new AuthOutcome();
-  exchange: Exchange | null = null;
-  /** Transport sse: the stream-reading machine (wraps `exchange`). */
-  sse: SseExchange | null = null;
-  /** Pending dispatched calls of this stream: token → the Step it carries. */
-  tokens: Map<u32, i32> = new Map<u32, i32>();
-  deadlineMs: i64 = 0;
-  cluster: string = "";
+  /** The backend exchange of a tools/list or tools/call (terminating mode). */
+  backend: BackendCall | null = null;
 
   constructor(public id: u32, public plugin: Plugin) {}
 
@@ -161,7 +146,7 @@ export class Stream {
     if (!endOfStream) return STOP_AND_BUFFER;
     this.handleBody();
     // The SSE transport resumes the (rewritten) request; every other path replied locally.
-    return this.phase == Phase.Stream ? CONTINUE : STOP_AND_BUFFER;
+    return this.streaming() ? CONTINUE : STOP_AND_BUFFER;
   }
 
   /** Trailers end the request when the body did not (HTTP/2 with trailers). */
@@ -169,7 +154,7 @@ export class Stream {
     if (this.pass !== null) return this.pass!.onRequestTrailers();
     if (this.phase != Phase.Body) return CONTINUE;
     this.handleBody();
-    return this.phase == Phase.Stream ? CONTINUE : STOP_ITERATION;
+    return this.streaming() ? CONTINUE : STOP_ITERATION;
   }
 
   private handleBody(): void {
@@ -249,168 +234,62 @@ export class Stream {
         return this.answer(errorResponse(msg.idRaw, codes.INVALID_PARAMS, codes.MSG_TOOL_NOT_ALLOWED + params.toolName));
       }
     }
-    this.cluster = cfg.cluster.length > 0 ? cfg.cluster : routeCluster();
-    if (this.cluster.length == 0) {
+    const cluster = cfg.cluster.length > 0 ? cfg.cluster : routeCluster();
+    if (cluster.length == 0) {
       return this.answer(errorResponse(msg.idRaw, codes.INTERNAL_ERROR, "gateway has no cluster for the backend: set server.cluster"));
     }
     const cv = this.clientVersion;
     const version = cv !== null && isSupported(cv) ? cv : LATEST_VERSION;
-    this.exchange = new Exchange(cfg, msg.method, params.raw, msg.idRaw, policy, version);
-    this.exchange!.authHeaders = this.auth.headers;
-    this.exchange!.authQuery = this.auth.query;
-    this.deadlineMs = nowMs() + <i64>cfg.timeoutMs;
-    if (cfg.transport == Transport.Sse) return this.startStream(cfg);
+    const ex = new Exchange(cfg, msg.method, params.raw, msg.idRaw, policy, version);
+    ex.authHeaders = this.auth.headers;
+    ex.authQuery = this.auth.query;
+    const call = new BackendCall(this.id, this.plugin.id, cluster, ex, this.corsHeaders);
+    this.backend = call;
     this.phase = Phase.Backend;
-    this.sendStep();
+    if (cfg.transport == Transport.Sse) call.startStream(this.bodySize, this.auth);
+    else call.sendStep();
   }
 
-  /**
-   * Transport sse: the client's POST becomes the backend's SSE channel (dispatched calls
-   * buffer whole responses and an SSE stream never ends). Headers are still held here, so
-   * they can be rewritten; the request then continues to the route's upstream.
-   */
-  private startStream(cfg: Config): void {
-    const u = cfg.url;
-    replaceHeader(HeaderMap.Request, ":method", "GET");
-    replaceHeader(HeaderMap.Request, ":path", this.auth.pathWith(u.path));
-    replaceHeader(HeaderMap.Request, ":authority", u.authority);
-    replaceHeader(HeaderMap.Request, "accept", "text/event-stream");
-    removeHeader(HeaderMap.Request, "content-type");
-    // content-length 0 (not absent): with an emptied body still to come, an absent length
-    // makes Envoy frame the GET as chunked.
-    replaceHeader(HeaderMap.Request, "content-length", "0");
-    removeHeader(HeaderMap.Request, "transfer-encoding");
-    removeHeader(HeaderMap.Request, VERSION_HEADER);
-    removeHeader(HeaderMap.Request, SESSION_HEADER);
-    for (let i = 0; i < this.auth.headers.length; i++) replaceHeader(HeaderMap.Request, this.auth.headers[i].name, this.auth.headers[i].value);
-    setBuffer(Buffer.RequestBody, this.bodySize, new ArrayBuffer(0));
-    this.sse = new SseExchange(this.exchange!, cfg.maxResponseBytes);
-    this.phase = Phase.Stream;
-    sseStreams.add(this.id);
+  /** True when the request continues upstream as the SSE channel (transport sse). */
+  private streaming(): bool {
+    const b = this.backend;
+    return b !== null && b.phase == CallPhase.Stream;
   }
 
-  /** Transport sse: the stream's headers; held until the exchange ends. */
+  /** Response headers: pass-through handling, or the SSE channel of transport sse. */
   onResponseHeaders(endOfStream: bool): i32 {
     if (this.pass !== null) return this.pass!.onResponseHeaders(endOfStream);
-    if (this.phase != Phase.Stream) return CONTINUE;
-    const sse = this.sse!;
-    const status = getHeader(HeaderMap.Response, ":status");
-    sse.onStreamHeaders(status !== null ? parseStatus(status) : 0, getHeader(HeaderMap.Response, "content-type"));
-    if (endOfStream) sse.onStreamBytes(new Uint8Array(0), true);
-    this.afterSse();
-    return STOP_ITERATION;
+    const b = this.backend;
+    return b !== null ? b.onResponseHeaders(endOfStream) : CONTINUE;
   }
 
-  /** Transport sse: a chunk of the stream, parsed and consumed (never forwarded). */
+  /** Response body: pass-through handling, or the SSE channel of transport sse. */
   onResponseBody(size: u32, endOfStream: bool): i32 {
     if (this.pass !== null) return this.pass!.onResponseBody(size, endOfStream);
-    if (this.phase != Phase.Stream) return CONTINUE;
-    const chunk = getBuffer(Buffer.ResponseBody, 0, size);
-    this.sse!.onStreamBytes(Uint8Array.wrap(chunk), endOfStream);
-    this.afterSse();
-    return STOP_NO_BUFFER;
-  }
-
-  /** Root tick: ends the exchange when server.timeout passed without an answer. */
-  onTick(now: i64): void {
-    if (this.phase != Phase.Stream || now < this.deadlineMs) return;
-    this.sse!.onTimeout();
-    this.afterSse();
-  }
-
-  /** Dispatches what the SSE machine queued, or sends the final reply. */
-  private afterSse(): void {
-    const sse = this.sse!;
-    while (!sse.done && sse.outbox.length > 0) {
-      const post = sse.outbox.shift();
-      const left = this.deadlineMs - nowMs();
-      const token = left > 0 ? httpCall(this.cluster, post.headers, String.UTF8.encode(post.body), <u32>left) : 0;
-      if (token == 0) {
-        sse.fail(left > 0 ? "dispatch to the SSE endpoint refused by Envoy (cluster \"" + this.cluster + "\")"
-          : "timeout: server.timeout " + sse.core.config.timeoutMs.toString() + " ms elapsed");
-        break;
-      }
-      this.tokens.set(token, <i32>post.step);
-      calls.set(token, this.id);
-    }
-    if (sse.done) this.finishExchange();
-  }
-
-  /** Dispatches the exchange's current step within what is left of server.timeout. */
-  private sendStep(): void {
-    const ex = this.exchange!;
-    const left = this.deadlineMs - nowMs();
-    if (left <= 0) {
-      ex.failStep("timeout: server.timeout " + ex.config.timeoutMs.toString() + " ms elapsed");
-      return this.finishExchange();
-    }
-    const out: Outgoing = ex.request();
-    const token = httpCall(this.cluster, out.headers, String.UTF8.encode(out.body), <u32>left);
-    if (token == 0) {
-      ex.failStep("dispatch refused by Envoy (unknown cluster \"" + this.cluster + "\"?)");
-      return this.finishExchange();
-    }
-    this.tokens.set(token, <i32>ex.step);
-    calls.set(token, this.id);
+    const b = this.backend;
+    return b !== null ? b.onResponseBody(size, endOfStream) : CONTINUE;
   }
 
   /** A dispatched call came back (headers empty = reset). */
   onHttpCallResponse(token: u32, headers: Header[], body: ArrayBuffer): void {
-    if (!this.tokens.has(token)) return;
-    const step = <Step>this.tokens.get(token);
-    this.tokens.delete(token);
-    const status = headers.length == 0 ? 0 : statusOf(headers);
-    if (this.phase == Phase.Stream) {
-      this.sse!.onPostAnswer(step, status);
-      this.afterSse();
-      return;
-    }
-    if (this.phase != Phase.Backend) return;
-    const ex = this.exchange!;
-    if (ex.onResponse(status, headers, Uint8Array.wrap(body))) {
-      this.sendStep();
-      return;
-    }
-    this.finishExchange();
+    const b = this.backend;
+    if (b !== null) b.onHttpCallResponse(token, headers, body);
   }
 
-  private finishExchange(): void {
-    const ex = this.exchange!;
-    const f = ex.final!;
-    if (f.logLine.length > 0) log(Level.Warn, "mcp-proxy[" + ex.config.serverName + "]: " + f.logLine);
-    this.done();
-    this.reply(200, f.body, "mcp_backend");
-    if (ex.sessionId.length > 0) endBackendSession(this.plugin.id, this.cluster, ex);
+  /** Root tick: deadline of a silent SSE channel. */
+  onTick(now: i64): void {
+    const b = this.backend;
+    if (b !== null) b.onTick(now);
   }
 
   private done(): void {
-    if (this.phase == Phase.Stream) sseStreams.delete(this.id);
     this.phase = Phase.Done;
   }
 
   /** The stream is going away: forget its pending calls so late answers are dropped. */
   onDelete(): void {
-    const pending = this.tokens.keys();
-    for (let i = 0; i < pending.length; i++) if (calls.has(pending[i])) calls.delete(pending[i]);
-    this.tokens.clear();
+    const b = this.backend;
+    if (b !== null) b.onDelete();
     this.done();
   }
-}
-
-/**
- * Ends the backend session with DELETE (spec: Session Management) so stateful backends do
- * not accumulate one session per gateway call. Dispatched from the root context, so it
- * outlives the client's stream; its answer is not awaited (no token is registered).
- */
-function endBackendSession(rootId: u32, cluster: string, ex: Exchange): void {
-  const h = new Array<Header>();
-  h.push(new Header(":method", "DELETE"));
-  h.push(new Header(":path", ex.path()));
-  h.push(new Header(":authority", ex.config.url.authority));
-  h.push(new Header(":scheme", ex.config.url.scheme));
-  for (let i = 0; i < ex.authHeaders.length; i++) h.push(ex.authHeaders[i]);
-  h.push(new Header(SESSION_HEADER, ex.sessionId));
-  h.push(new Header(VERSION_HEADER, ex.backendVersion));
-  setEffectiveContext(rootId);
-  httpCall(cluster, h, new ArrayBuffer(0), <u32>ex.config.timeoutMs);
 }

@@ -3,7 +3,7 @@
 // JSON type is checked by the scanner (a typed parse of a wrong-shaped field would abort).
 import { validateJSON } from "json-as/assembly/util/validateJson";
 import * as codes from "./codes";
-import { Kind, Span, kindAt, kindOf, member, skipWs, stringAt, textOf, quote } from "./scan";
+import { Kind, Span, idsEqual, kindAt, kindOf, member, skipWs, stringAt, textOf, quote } from "./scan";
 
 /** What a client body turned out to be. */
 export enum MessageKind {
@@ -139,7 +139,7 @@ export function readReplyRaw(text: string, idRaw: string): Reply {
   if (!validateJSON(text) || kindAt(text, 0) != Kind.Object) return r;
   const root = skipWs(text, 0);
   const id = member(text, root, "id");
-  if (!id.found || textOf(text, id) != idRaw) return r;
+  if (!id.found || !idsEqual(textOf(text, id), idRaw)) return r;
   const result = member(text, root, "result");
   if (result.found) {
     r.found = true;

@@ -185,11 +185,98 @@ function keyEquals(s: string, start: i32, end: i32, key: string): bool {
   return decodeString(s.substring(start, end)) == key;
 }
 
-/** Decodes a validated JSON string token (with quotes) into its text. */
+/**
+ * Decodes a JSON string token (with quotes) into its text (RFC 8259 §7). Our own decoder:
+ * json-as 1.6 decodes the escape `\/` to U+0000, which would let `"tools\/call"` slip past
+ * the tool policy. Malformed escapes are kept literally (the token was validated anyway).
+ */
 export function decodeString(token: string): string {
   if (token.length < 2) return "";
-  if (token.indexOf("\\") < 0) return token.substring(1, token.length - 1);
-  return JSON.parse<string>(token);
+  const end = token.length - 1;
+  if (token.indexOf("\\") < 0) return token.substring(1, end);
+  const parts = new Array<string>();
+  let runStart = 1;
+  let i = 1;
+  while (i < end) {
+    if (<u16>token.charCodeAt(i) != BACKSLASH || i + 1 >= end) {
+      i++;
+      continue;
+    }
+    if (i > runStart) parts.push(token.substring(runStart, i));
+    const e = <u16>token.charCodeAt(i + 1);
+    let used = 2;
+    if (e == 0x22 || e == 0x5c || e == 0x2f) parts.push(String.fromCharCode(e));
+    else if (e == 0x62) parts.push("\b");
+    else if (e == 0x66) parts.push("\f");
+    else if (e == 0x6e) parts.push("\n");
+    else if (e == 0x72) parts.push("\r");
+    else if (e == 0x74) parts.push("\t");
+    else if (e == 0x75 && i + 5 < end && hex4(token, i + 2) >= 0) {
+      // \uXXXX: a UTF-16 code unit; surrogate pairs come as two escapes and join naturally.
+      parts.push(String.fromCharCode(hex4(token, i + 2)));
+      used = 6;
+    } else {
+      parts.push(token.substring(i, i + 2));
+    }
+    i += used;
+    runStart = i;
+  }
+  if (end > runStart) parts.push(token.substring(runStart, end));
+  return parts.join("");
+}
+
+/** The value of 4 hex digits at `at`, or -1. */
+function hex4(s: string, at: i32): i32 {
+  if (at + 4 > s.length) return -1;
+  let v = 0;
+  for (let k = 0; k < 4; k++) {
+    const c = s.charCodeAt(at + k);
+    let d = -1;
+    if (c >= 0x30 && c <= 0x39) d = c - 0x30;
+    else if (c >= 0x41 && c <= 0x46) d = c - 0x37;
+    else if (c >= 0x61 && c <= 0x66) d = c - 0x57;
+    if (d < 0) return -1;
+    v = (v << 4) | d;
+  }
+  return v;
+}
+
+/**
+ * Rewrites every `\/` escape inside strings to `/` (same meaning), for text handed to
+ * json-as, whose decoder turns `\/` into U+0000. `\\/` (an escaped backslash) is kept.
+ */
+export function normalizeSlashEscapes(text: string): string {
+  if (text.indexOf("\\/") < 0) return text;
+  const parts = new Array<string>();
+  let runStart = 0;
+  let i = 0;
+  while (i < text.length) {
+    if (<u16>text.charCodeAt(i) == BACKSLASH && i + 1 < text.length) {
+      if (<u16>text.charCodeAt(i + 1) == 0x2f) {
+        parts.push(text.substring(runStart, i));
+        runStart = i + 1; // drop the backslash, keep the slash
+      }
+      i += 2;
+      continue;
+    }
+    i++;
+  }
+  parts.push(text.substring(runStart));
+  return parts.join("");
+}
+
+/**
+ * True when two JSON-RPC ids (raw JSON) name the same id: strings compare decoded, numbers
+ * by value (a backend re-serializes ids: `1.0` comes back as `1`, `"\u0041"` as `"A"`).
+ */
+export function idsEqual(a: string, b: string): bool {
+  if (a == b) return true;
+  const ka = kindAt(a, 0);
+  const kb = kindAt(b, 0);
+  if (ka != kb) return false;
+  if (ka == Kind.String) return decodeString(a.trim()) == decodeString(b.trim());
+  if (ka == Kind.Number) return parseFloat(a.trim()) == parseFloat(b.trim());
+  return false;
 }
 
 /** The text of a span that holds a string value, decoded; null when not a string. */

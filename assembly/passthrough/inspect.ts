@@ -10,8 +10,8 @@ import { ToolPolicy } from "../mcp/tools";
 export class Inspection {
   /** True when some message is an initialize request. */
   initialize: bool = false;
-  /** Raw id of a tools/list request ("" when none). */
-  toolsListId: string = "";
+  /** Raw ids of the tools/list requests (a batch may hold several). */
+  toolsListIds: string[] = [];
   /** Raw id and name of the first tools/call the policy refuses ("" when none). */
   deniedId: string = "null";
   deniedTool: string = "";
@@ -43,7 +43,7 @@ function inspectMessage(s: string, at: i32, policy: ToolPolicy, out: Inspection)
   if (method == "initialize") {
     out.initialize = true;
   } else if (method == "tools/list" && id.found) {
-    out.toolsListId = textOf(s, id);
+    out.toolsListIds.push(textOf(s, id));
   } else if (method == "tools/call") {
     const params = member(s, at, "params");
     const name = kindOf(s, params) == Kind.Object ? stringAt(s, member(s, params.start, "name")) : null;

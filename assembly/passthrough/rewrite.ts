@@ -1,25 +1,52 @@
 // Tool policy applied to a backend's `tools/list` answer in flight (pass-through mode):
-// only the response carrying the client's tools/list id is rewritten; every other byte —
-// other SSE events, notifications, other responses — passes unchanged.
+// only the responses carrying the client's tools/list ids are rewritten; every other byte —
+// other SSE events, notifications, other responses — passes unchanged. A JSON-RPC batch
+// answer (an array) is rewritten element by element.
+import { validateJSON } from "json-as/assembly/util/validateJson";
 import { readReplyRaw, resultResponse } from "../jsonrpc/message";
+import { Kind, elements, idsEqual, kindAt, member, skipWs, textOf } from "../jsonrpc/scan";
 import { ToolPolicy, filterToolsResult } from "../mcp/tools";
 import { SseParser } from "../sse/parser";
 
-/** A rewritten JSON body, or null to leave the body as it is. */
-export function rewriteJsonBody(body: string, idRaw: string, policy: ToolPolicy): string | null {
-  const r = readReplyRaw(body, idRaw);
-  if (!r.found || r.isError) return null;
-  return resultResponse(idRaw, filterToolsResult(r.resultRaw, policy));
+/** One message rewritten if it answers one of `ids`, else null. */
+function rewriteMessage(text: string, ids: string[], policy: ToolPolicy): string | null {
+  if (kindAt(text, 0) != Kind.Object) return null;
+  const id = member(text, skipWs(text, 0), "id");
+  if (!id.found) return null;
+  const idText = textOf(text, id);
+  for (let i = 0; i < ids.length; i++) {
+    if (!idsEqual(idText, ids[i])) continue;
+    const r = readReplyRaw(text, ids[i]);
+    if (!r.found || r.isError) return null;
+    return resultResponse(idText, filterToolsResult(r.resultRaw, policy));
+  }
+  return null;
+}
+
+/** A rewritten JSON body (a message or a batch), or null to leave the body as it is. */
+export function rewriteJsonBody(body: string, ids: string[], policy: ToolPolicy): string | null {
+  if (ids.length == 0 || !validateJSON(body)) return null;
+  if (kindAt(body, 0) != Kind.Array) return rewriteMessage(body, ids, policy);
+  const items = elements(body, skipWs(body, 0));
+  let changed = false;
+  const parts = new Array<string>();
+  for (let i = 0; i < items.length; i++) {
+    const item = textOf(body, items[i]);
+    const r = rewriteMessage(item, ids, policy);
+    if (r !== null) changed = true;
+    parts.push(r !== null ? r : item);
+  }
+  return changed ? "[" + parts.join(",") + "]" : null;
 }
 
 /** A rewritten SSE event (raw bytes of one event), or null to forward it unchanged. */
-export function rewriteSseEvent(raw: Uint8Array, idRaw: string, policy: ToolPolicy): string | null {
+export function rewriteSseEvent(raw: Uint8Array, ids: string[], policy: ToolPolicy): string | null {
   const p = new SseParser(raw.length + 1);
   const events = p.feed(raw);
   if (events.length != 1) return null;
   const e = events[0];
   if (e.event != "message") return null;
-  const body = rewriteJsonBody(e.data, idRaw, policy);
+  const body = rewriteJsonBody(e.data, ids, policy);
   if (body === null) return null;
   let out = "event: message\n";
   if (e.id.length > 0) out += "id: " + e.id + "\n";

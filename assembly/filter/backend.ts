@@ -1,0 +1,195 @@
+// The terminating mode's backend exchange for one client request (tools/list, tools/call),
+// host side: dispatches the pure machines' requests (terminate/exchange.ts for transport
+// http, terminate/sse_exchange.ts for transport sse) and ends in exactly one local reply.
+//
+//   Dispatch  transport http: one dispatched call per step; each answer dispatches the next
+//             step or ends the exchange; a refused dispatch ends it with -32603
+//   Stream    transport sse: the client request was rewritten into `GET <sse path>` and
+//             resumed; response headers are held (StopIteration) and the body consumed
+//             (StopIterationNoBuffer) while POSTs go to the endpoint; the root tick enforces
+//             the deadline; the final local reply replaces the held response
+//   Done      the reply was sent (a DELETE ends a stateful backend session, unawaited)
+import { AuthOutcome } from "./auth";
+import { Buffer, HeaderMap, Level, getBuffer, getHeader, httpCall, log, nowMs, removeHeader, replaceHeader, setBuffer, setEffectiveContext } from "../host/host";
+import { Header, parseStatus, statusOf } from "../http/header";
+import { Exchange, Outgoing, SESSION_HEADER, Step, VERSION_HEADER } from "../terminate/exchange";
+import { SseExchange } from "../terminate/sse_exchange";
+import { calls, sseStreams } from "./registry";
+import { replyJson } from "./reply";
+
+// @ts-ignore: decorator
+@inline const CONTINUE: i32 = 0;
+// @ts-ignore: decorator
+@inline const STOP_ITERATION: i32 = 1;
+// @ts-ignore: decorator
+@inline const STOP_NO_BUFFER: i32 = 3;
+
+/** Where the backend exchange is (see the table above). */
+export enum CallPhase {
+  Dispatch,
+  Stream,
+  Done,
+}
+
+/** The backend side of one terminating-mode request. */
+export class BackendCall {
+  phase: CallPhase = CallPhase.Dispatch;
+  /** Transport sse: the stream-reading machine (wraps `exchange`). */
+  sse: SseExchange | null = null;
+  /** Pending dispatched calls: token → the Step it carries. */
+  tokens: Map<u32, i32> = new Map<u32, i32>();
+  deadlineMs: i64;
+
+  constructor(public streamId: u32, public rootId: u32, public cluster: string, public exchange: Exchange, public corsHeaders: Header[]) {
+    this.deadlineMs = nowMs() + <i64>exchange.config.timeoutMs;
+  }
+
+  /**
+   * Transport sse: the client's POST becomes the backend's SSE channel (dispatched calls
+   * buffer whole responses and an SSE stream never ends). Headers are still held here, so
+   * they can be rewritten; the request then continues to the route's upstream.
+   */
+  startStream(bodySize: u32, auth: AuthOutcome): void {
+    const cfg = this.exchange.config;
+    const u = cfg.url;
+    replaceHeader(HeaderMap.Request, ":method", "GET");
+    replaceHeader(HeaderMap.Request, ":path", auth.pathWith(u.path));
+    replaceHeader(HeaderMap.Request, ":authority", u.authority);
+    replaceHeader(HeaderMap.Request, "accept", "text/event-stream");
+    removeHeader(HeaderMap.Request, "content-type");
+    // content-length 0 (not absent): with an emptied body still to come, an absent length
+    // makes Envoy frame the GET as chunked.
+    replaceHeader(HeaderMap.Request, "content-length", "0");
+    removeHeader(HeaderMap.Request, "transfer-encoding");
+    removeHeader(HeaderMap.Request, VERSION_HEADER);
+    removeHeader(HeaderMap.Request, SESSION_HEADER);
+    for (let i = 0; i < auth.headers.length; i++) replaceHeader(HeaderMap.Request, auth.headers[i].name, auth.headers[i].value);
+    setBuffer(Buffer.RequestBody, bodySize, new ArrayBuffer(0));
+    this.sse = new SseExchange(this.exchange, cfg.maxResponseBytes);
+    this.phase = CallPhase.Stream;
+    sseStreams.add(this.streamId);
+  }
+
+  /** Transport sse: the stream's headers; held until the exchange ends. */
+  onResponseHeaders(endOfStream: bool): i32 {
+    if (this.phase != CallPhase.Stream) return CONTINUE;
+    const sse = this.sse!;
+    const status = getHeader(HeaderMap.Response, ":status");
+    sse.onStreamHeaders(status !== null ? parseStatus(status) : 0, getHeader(HeaderMap.Response, "content-type"));
+    if (endOfStream) sse.onStreamBytes(new Uint8Array(0), true);
+    this.afterSse();
+    return STOP_ITERATION;
+  }
+
+  /** Transport sse: a chunk of the stream, parsed and consumed (never forwarded). */
+  onResponseBody(size: u32, endOfStream: bool): i32 {
+    if (this.phase != CallPhase.Stream) return CONTINUE;
+    const chunk = getBuffer(Buffer.ResponseBody, 0, size);
+    this.sse!.onStreamBytes(Uint8Array.wrap(chunk), endOfStream);
+    this.afterSse();
+    return STOP_NO_BUFFER;
+  }
+
+  /** Root tick: ends the exchange when server.timeout passed without an answer. */
+  onTick(now: i64): void {
+    if (this.phase != CallPhase.Stream || now < this.deadlineMs) return;
+    this.sse!.onTimeout();
+    this.afterSse();
+  }
+
+  /** Dispatches what the SSE machine queued, or sends the final reply. */
+  private afterSse(): void {
+    const sse = this.sse!;
+    while (!sse.done && sse.outbox.length > 0) {
+      const post = sse.outbox.shift();
+      const left = this.deadlineMs - nowMs();
+      const token = left > 0 ? httpCall(this.cluster, post.headers, String.UTF8.encode(post.body), <u32>left) : 0;
+      if (token == 0) {
+        sse.fail(left > 0 ? "dispatch to the SSE endpoint refused by Envoy (cluster \"" + this.cluster + "\")"
+          : "timeout: server.timeout " + sse.core.config.timeoutMs.toString() + " ms elapsed");
+        break;
+      }
+      this.tokens.set(token, <i32>post.step);
+      calls.set(token, this.streamId);
+    }
+    if (sse.done) this.finishExchange();
+  }
+
+  /** Dispatches the exchange's current step within what is left of server.timeout. */
+  sendStep(): void {
+    const ex = this.exchange;
+    const left = this.deadlineMs - nowMs();
+    if (left <= 0) {
+      ex.failStep("timeout: server.timeout " + ex.config.timeoutMs.toString() + " ms elapsed");
+      return this.finishExchange();
+    }
+    const out: Outgoing = ex.request();
+    const token = httpCall(this.cluster, out.headers, String.UTF8.encode(out.body), <u32>left);
+    if (token == 0) {
+      ex.failStep("dispatch refused by Envoy (unknown cluster \"" + this.cluster + "\"?)");
+      return this.finishExchange();
+    }
+    this.tokens.set(token, <i32>ex.step);
+    calls.set(token, this.streamId);
+  }
+
+  /** A dispatched call came back (headers empty = reset). */
+  onHttpCallResponse(token: u32, headers: Header[], body: ArrayBuffer): void {
+    if (!this.tokens.has(token)) return;
+    const step = <Step>this.tokens.get(token);
+    this.tokens.delete(token);
+    const status = headers.length == 0 ? 0 : statusOf(headers);
+    if (this.phase == CallPhase.Stream) {
+      this.sse!.onPostAnswer(step, status);
+      this.afterSse();
+      return;
+    }
+    if (this.phase != CallPhase.Dispatch) return;
+    const ex = this.exchange;
+    if (ex.onResponse(status, headers, Uint8Array.wrap(body))) {
+      this.sendStep();
+      return;
+    }
+    this.finishExchange();
+  }
+
+  private finishExchange(): void {
+    const ex = this.exchange;
+    const f = ex.final!;
+    if (f.logLine.length > 0) log(Level.Warn, "mcp-proxy[" + ex.config.serverName + "]: " + f.logLine);
+    this.finish();
+    replyJson(200, f.body, "mcp_backend", this.corsHeaders);
+    if (ex.sessionId.length > 0) endBackendSession(this.rootId, this.cluster, ex);
+  }
+
+  private finish(): void {
+    if (this.phase == CallPhase.Stream) sseStreams.delete(this.streamId);
+    this.phase = CallPhase.Done;
+  }
+
+  /** The client stream is going away: forget pending calls so late answers are dropped. */
+  onDelete(): void {
+    const pending = this.tokens.keys();
+    for (let i = 0; i < pending.length; i++) if (calls.has(pending[i])) calls.delete(pending[i]);
+    this.tokens.clear();
+    this.finish();
+  }
+}
+
+/**
+ * Ends the backend session with DELETE (spec: Session Management) so stateful backends do
+ * not accumulate one session per gateway call. Dispatched from the root context, so it
+ * outlives the client's stream; its answer is not awaited (no token is registered).
+ */
+function endBackendSession(rootId: u32, cluster: string, ex: Exchange): void {
+  const h = new Array<Header>();
+  h.push(new Header(":method", "DELETE"));
+  h.push(new Header(":path", ex.path()));
+  h.push(new Header(":authority", ex.config.url.authority));
+  h.push(new Header(":scheme", ex.config.url.scheme));
+  for (let i = 0; i < ex.authHeaders.length; i++) h.push(ex.authHeaders[i]);
+  h.push(new Header(SESSION_HEADER, ex.sessionId));
+  h.push(new Header(VERSION_HEADER, ex.backendVersion));
+  setEffectiveContext(rootId);
+  httpCall(cluster, h, new ArrayBuffer(0), <u32>ex.config.timeoutMs);
+}
