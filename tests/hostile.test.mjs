@@ -100,7 +100,7 @@ function checkReply(c, res) {
 }
 
 /** POSTs one case; never rejects: a transport error or a timeout is returned as a problem. */
-async function send(url, c) {
+async function send(url, c, extraHeaders = {}) {
   const started = Date.now();
   let timer;
   const timeout = new Promise((resolve) => {
@@ -110,7 +110,7 @@ async function send(url, c) {
     method: 'POST',
     body: c.body,
     timeoutMs: REQUEST_TIMEOUT_MS,
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...extraHeaders },
   }).then((res) => ({ res }), (err) => ({ error: `${err.code ?? ''} ${err.message}`.trim() }));
   const out = await Promise.race([request, timeout]);
   clearTimeout(timer);
@@ -200,6 +200,72 @@ test(`hostile request bodies (seed ${SEED})`, { timeout: DEADLINE_MS + 60_000 },
       await client.close();
     }
     assert.deepEqual(wasmFailures(envoy.log()).slice(0, 20), [], 'wasm failures in Envoy\'s log after the SDK client');
+    assert.deepEqual(await vmCounters(envoy), countersBefore, 'a wasm VM was re-created (a trap)');
+  } catch (err) {
+    if (envoy) err.message += `\n--- envoy log ---\n${tail(envoy.log(), 60)}`;
+    throw err;
+  } finally {
+    await envoy?.stop();
+    await backend.close();
+  }
+});
+
+/**
+ * Pass-through mode forwards what it cannot read to the backend, so the backend answers most
+ * hostile bodies itself. What the gateway must guarantee: no wasm failure, no hang, no 5xx of
+ * its own making, and hostile session ids / origins refused before the backend. Each body goes
+ * out with a hostile `mcp-session-id` or `origin` header in turn.
+ */
+test(`hostile request bodies and headers in pass-through mode (seed ${SEED})`, { timeout: DEADLINE_MS + 60_000 }, async () => {
+  const backend = await startBackend({ port: 0, stateless: false, json: false });
+  let envoy;
+  try {
+    envoy = await startEnvoy({
+      pluginConfig: { server: { name: 'pt', type: 'mcp-passthrough', mcpServerURL: `http://127.0.0.1:${backend.port}/mcp` }, allowTools: ['echo'] },
+      backendPort: backend.port, concurrency: 1, wasmPath: WASM_PATH,
+    });
+    const cases = hostileCases(SEED ^ 0x5a5a5a5a);
+    const hostileHeaders = [
+      {}, { 'mcp-session-id': '' }, { 'mcp-session-id': 'x'.repeat(22) }, { 'mcp-session-id': '../../etc/passwd' },
+      { 'mcp-session-id': 'é'.repeat(11) }, { 'mcp-session-id': 'A'.repeat(8000) }, { origin: 'null' },
+      { origin: 'http://evil.example' }, { origin: 'http://localhost:1' }, { origin: 'http://[::1' },
+    ];
+    const countersBefore = await vmCounters(envoy);
+    const histogram = new Map();
+    const failures = [];
+    const backendSeenBefore = backend.requests.length;
+    await pool(cases, PARALLEL, async (c, i) => {
+      const h = hostileHeaders[i % hostileHeaders.length];
+      const { res, error } = await send(envoy.url, c, h);
+      const key = error ? 'no reply' : `${res.status}`;
+      histogram.set(key, (histogram.get(key) ?? 0) + 1);
+      if (error) return void failures.push(`#${i} ${c.label}: ${error}`);
+      if (res.status >= 500) failures.push(`#${i} ${c.label}: HTTP ${res.status} ${res.text.slice(0, 160)}`);
+      const sid = h['mcp-session-id'];
+      if (sid !== undefined && res.status !== 404 && res.status !== 413) failures.push(`#${i} forged session ${JSON.stringify(sid.slice(0, 20))} got ${res.status}`);
+      if (h.origin !== undefined && h.origin !== 'http://localhost:1' && res.status !== 403 && res.status !== 413) {
+        failures.push(`#${i} foreign origin ${h.origin} got ${res.status}`);
+      }
+    });
+    const summary = [...histogram].sort((a, b) => b[1] - a[1]).map(([k, n]) => `  ${String(n).padStart(5)}  ${k}`).join('\n');
+    process.stderr.write(`hostile pass-through: ${cases.length} bodies; replies by status:\n${summary}\n`);
+    const trapped = wasmFailures(envoy.log());
+    assert.ok(failures.length === 0 && trapped.length === 0, `${failures.slice(0, 40).join('\n')}\n${trapped.slice(0, 10).join('\n')}`);
+    // Forged ids and foreign origins never reached the backend: only header-free and
+    // loopback-origin cases may have been forwarded.
+    const forwarded = backend.requests.slice(backendSeenBefore);
+    assert.ok(forwarded.every((r) => r.headers['mcp-session-id'] === undefined), 'a forged session id reached the backend');
+    assert.ok(forwarded.every((r) => r.headers.origin === undefined || r.headers.origin === 'http://localhost:1'), 'a foreign origin reached the backend');
+
+    const client = new Client({ name: 'hostile-after', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(envoy.url)));
+    try {
+      assert.deepEqual((await client.listTools()).tools.map((x) => x.name), ['echo']);
+      const result = await client.callTool({ name: 'echo', arguments: { text: 'still standing' } });
+      assert.deepEqual(result.content, [{ type: 'text', text: 'still standing' }]);
+    } finally {
+      await client.close();
+    }
     assert.deepEqual(await vmCounters(envoy), countersBefore, 'a wasm VM was re-created (a trap)');
   } catch (err) {
     if (envoy) err.message += `\n--- envoy log ---\n${tail(envoy.log(), 60)}`;

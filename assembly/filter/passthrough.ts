@@ -65,6 +65,8 @@ export class PassStream {
   inspection: Inspection = new Inspection();
   framer: SseFramer | null = null;
   bodySize: u32 = 0;
+  /** Set once the session id was resolved (so it is resolved exactly once). */
+  sessionChecked: bool = false;
   corsHeaders: Header[];
 
   constructor(public id: u32, public plugin: Plugin, public config: Config, allowHeader: string | null, corsHeaders: Header[]) {
@@ -106,6 +108,11 @@ export class PassStream {
       setProperty("mcp_server_name", this.config.serverName);
       setProperty("mcp_tool_name", ins.toolName);
     }
+    if (!this.swapSessionId()) {
+      this.reply(404, errorResponse("null", codes.UNAUTHORIZED, "Session not found"), "mcp_session_not_found");
+      return STOP_AND_BUFFER;
+    }
+    this.sessionChecked = true;
     if (ins.deniedTool.length > 0) {
       // The backend never sees a call of a tool outside the policy.
       this.reply(200, errorResponse(ins.deniedId, codes.INVALID_PARAMS, codes.MSG_TOOL_NOT_ALLOWED + ins.deniedTool), "mcp_tool_not_allowed");
@@ -120,7 +127,7 @@ export class PassStream {
    * mcpServerURL. False when it answered locally instead.
    */
   private forward(tool: string, idRaw: string): bool {
-    if (!this.swapSessionId()) {
+    if (!this.sessionChecked && !this.swapSessionId()) {
       this.reply(404, errorResponse("null", codes.UNAUTHORIZED, "Session not found"), "mcp_session_not_found");
       return false;
     }
