@@ -16,13 +16,8 @@ import { Exchange, Outgoing, SESSION_HEADER, Step, VERSION_HEADER } from "../ter
 import { SseExchange } from "../terminate/sse_exchange";
 import { calls, sseStreams } from "./registry";
 import { replyJson } from "./reply";
+import { CONTINUE, STOP_ITERATION, STOP_NO_BUFFER } from "./status";
 
-// @ts-ignore: decorator
-@inline const CONTINUE: i32 = 0;
-// @ts-ignore: decorator
-@inline const STOP_ITERATION: i32 = 1;
-// @ts-ignore: decorator
-@inline const STOP_NO_BUFFER: i32 = 3;
 
 /** Where the backend exchange is (see the table above). */
 export enum CallPhase {

@@ -5,9 +5,8 @@ import { Header } from "../http/header";
 import { Plugin } from "./plugin";
 import { calls, pluginOf, plugins, sseStreams, streamOf, streams } from "./registry";
 import { Stream } from "./stream";
+import { CONTINUE } from "./status";
 
-// @ts-ignore: decorator
-@inline const CONTINUE: i32 = 0;
 
 /** ABI version marker the host looks for. */
 export function proxy_abi_version_0_2_0(): void {}

@@ -26,13 +26,8 @@ import { SseFramer } from "../sse/framer";
 import { AuthOutcome, authorize } from "./auth";
 import { Plugin } from "./plugin";
 import { replyJson } from "./reply";
+import { CONTINUE, STOP_ITERATION, STOP_AND_BUFFER } from "./status";
 
-// @ts-ignore: decorator
-@inline const CONTINUE: i32 = 0;
-// @ts-ignore: decorator
-@inline const STOP: i32 = 1;
-// @ts-ignore: decorator
-@inline const STOP_AND_BUFFER: i32 = 1;
 
 /** The MCP session header. */
 const SESSION_HEADER = "mcp-session-id";
@@ -77,13 +72,13 @@ export class PassStream {
   onRequestHeaders(method: string, endOfStream: bool): i32 {
     if (method == "POST" && !endOfStream) {
       this.phase = PassPhase.RequestBody;
-      return STOP;
+      return STOP_ITERATION;
     }
     if (method != "POST" && method != "GET" && method != "DELETE") {
       this.reply(405, errorResponse("null", codes.INVALID_REQUEST, "Method Not Allowed: use POST, GET or DELETE"), "mcp_method_not_allowed");
-      return STOP;
+      return STOP_ITERATION;
     }
-    if (!this.forward("", "")) return STOP;
+    if (!this.forward("", "")) return STOP_ITERATION;
     if (method == "DELETE" && this.gatewayId.length > 0) setShared(sessionKey(this.gatewayId), "", 0);
     return CONTINUE;
   }
@@ -97,7 +92,7 @@ export class PassStream {
 
   onRequestTrailers(): i32 {
     if (this.phase != PassPhase.RequestBody) return CONTINUE;
-    return this.finishRequest() == CONTINUE ? CONTINUE : STOP;
+    return this.finishRequest() == CONTINUE ? CONTINUE : STOP_ITERATION;
   }
 
   private finishRequest(): i32 {
@@ -183,7 +178,7 @@ export class PassStream {
       return CONTINUE;
     }
     this.bodyMode = BodyMode.JsonBuffer;
-    return STOP; // held until the whole JSON body is rewritten (content-length changes)
+    return STOP_ITERATION; // held until the whole JSON body is rewritten (content-length changes)
   }
 
   /** A backend session id never reaches the client: it becomes the gateway's. */

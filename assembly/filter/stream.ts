@@ -26,14 +26,8 @@ import { Exchange, VERSION_HEADER } from "../terminate/exchange";
 import { AuthOutcome, authorize } from "./auth";
 import { Plugin, routeCluster } from "./plugin";
 import { replyEmpty, replyJson } from "./reply";
+import { CONTINUE, STOP_ITERATION, STOP_AND_BUFFER } from "./status";
 
-/** proxy-wasm FilterHeadersStatus / FilterDataStatus values used here. */
-// @ts-ignore: decorator
-@inline const CONTINUE: i32 = 0;
-// @ts-ignore: decorator
-@inline const STOP_ITERATION: i32 = 1;
-// @ts-ignore: decorator
-@inline const STOP_AND_BUFFER: i32 = 1;
 
 /** Where the stream is (see the table above). */
 export enum Phase {
