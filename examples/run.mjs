@@ -1,7 +1,8 @@
 // `make run`: the gateway on 127.0.0.1:10000 in front of the bundled example MCP server.
 // Starts the backend (in this process) and Envoy (a child, stopped by pid on exit/Ctrl-C).
 // Environment: PORT (10000), ADMIN_PORT (9901), BACKEND_PORT (8080), PLUGIN_CONFIG (a JSON
-// file replacing examples/config/streamable.json; its mcpServerURL port is rewritten).
+// file used instead of examples/config/streamable.json, as it is: its mcpServerURL must point
+// at the bundled Streamable HTTP backend on BACKEND_PORT, e.g. a pass-through config).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +17,7 @@ const configFile = process.env.PLUGIN_CONFIG || path.join(here, 'config', 'strea
 
 const backend = await startBackend({ port: backendPort });
 const config = JSON.parse(readFileSync(configFile, 'utf8'));
-config.server.mcpServerURL = `http://127.0.0.1:${backend.port}/mcp`;
+if (!process.env.PLUGIN_CONFIG) config.server.mcpServerURL = `http://127.0.0.1:${backend.port}/mcp`;
 let envoy;
 try {
   envoy = await startEnvoy({ pluginConfig: config, backendPort: backend.port, listenPort: port, adminPort });
