@@ -13,7 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { startEnvoy, rawRequest, tail } from './support/envoy.mjs';
+import { startEnvoy, rawRequest, tail, wasmFailures } from './support/envoy.mjs';
 import { startBackend } from '../examples/backend/server.mjs';
 import { hostileCases } from './support/hostile-bodies.mjs';
 
@@ -24,22 +24,6 @@ const PARALLEL = 8;
 const REQUEST_TIMEOUT_MS = 10_000;
 const DEADLINE_MS = 240_000;
 const ALLOWED_STATUS = new Set([200, 202, 400, 404, 405, 413]);
-
-/**
- * Lines of Envoy's log that mean the wasm VM failed: our abort handler's message, a failed ABI
- * callback (`Function: proxy_on_request_body failed: Uncaught RuntimeError: unreachable`), or
- * any line about wasm whose message (after the `[source/file.cc:123]` prefix) says fail, abort,
- * trap, unreachable or panic as a word. The plugin's own messages (`wasm log ...`) are skipped:
- * they may well say that a backend call failed.
- */
-function wasmFailures(log) {
-  return log.split('\n').filter((line) => {
-    if (/mcp-proxy abort|Function: proxy_on_\w+ failed/.test(line)) return true;
-    if (line.includes('wasm log') || !/wasm/i.test(line)) return false;
-    const message = line.replace(/^(\[[^\]]*\])+ \[[^\]]*\] /, '');
-    return /\b(fail(ed|ure|s)?|abort(ed|s)?|trap(ped|s)?|unreachable|panic(ked|s)?)\b/i.test(message);
-  });
-}
 
 /**
  * Wasm counters that move when a VM dies: `<plugin>.vm_reload*` (failure_policy FAIL_RELOAD
@@ -140,12 +124,47 @@ const gatewayConfig = (backendPort) => ({
   allowTools: ['echo'],
 });
 
-test(`hostile request bodies (seed ${SEED})`, { timeout: DEADLINE_MS + 60_000 }, async () => {
-  process.stderr.write(`hostile: seed ${SEED} (rerun with HOSTILE_SEED=${SEED})\n`);
+const passthroughConfig = (backendPort) => ({
+  server: { name: 'pt', type: 'mcp-passthrough', mcpServerURL: `http://127.0.0.1:${backendPort}/mcp` },
+  allowTools: ['echo'],
+});
+
+/**
+ * Runs fn(envoy, backend) with the example backend and one Envoy (`pluginConfig(backendPort)`)
+ * in front of it; a failure carries the end of Envoy's log. Both are stopped afterwards.
+ */
+async function withGateway(pluginConfig, fn) {
   const backend = await startBackend({ port: 0, stateless: false, json: false });
   let envoy;
   try {
-    envoy = await startEnvoy({ pluginConfig: gatewayConfig(backend.port), backendPort: backend.port, concurrency: 1, wasmPath: WASM_PATH });
+    envoy = await startEnvoy({ pluginConfig: pluginConfig(backend.port), backendPort: backend.port, concurrency: 1, wasmPath: WASM_PATH });
+    await fn(envoy, backend);
+  } catch (err) {
+    if (envoy) err.message += `\n--- envoy log ---\n${tail(envoy.log(), 60)}`;
+    throw err;
+  } finally {
+    await envoy?.stop();
+    await backend.close();
+  }
+}
+
+/** The gateway still serves a real SDK client: tools/list (echo only) and an echo call. */
+async function assertStillServes(url) {
+  const client = new Client({ name: 'hostile-after', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  try {
+    const { tools } = await client.listTools();
+    assert.deepEqual(tools.map((x) => x.name), ['echo']);
+    const result = await client.callTool({ name: 'echo', arguments: { text: 'still standing' } });
+    assert.deepEqual(result.content, [{ type: 'text', text: 'still standing' }]);
+  } finally {
+    await client.close();
+  }
+}
+
+test(`hostile request bodies (seed ${SEED})`, { timeout: DEADLINE_MS + 60_000 }, async () => {
+  process.stderr.write(`hostile: seed ${SEED} (rerun with HOSTILE_SEED=${SEED})\n`);
+  await withGateway(gatewayConfig, async (envoy) => {
     const cases = hostileCases(SEED);
     assert.ok(cases.length >= 1000, `only ${cases.length} cases`);
 
@@ -189,25 +208,10 @@ test(`hostile request bodies (seed ${SEED})`, { timeout: DEADLINE_MS + 60_000 },
     );
 
     // The gateway still serves a real client after all that.
-    const client = new Client({ name: 'hostile-after', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(envoy.url)));
-    try {
-      const { tools } = await client.listTools();
-      assert.deepEqual(tools.map((x) => x.name), ['echo']);
-      const result = await client.callTool({ name: 'echo', arguments: { text: 'still standing' } });
-      assert.deepEqual(result.content, [{ type: 'text', text: 'still standing' }]);
-    } finally {
-      await client.close();
-    }
+    await assertStillServes(envoy.url);
     assert.deepEqual(wasmFailures(envoy.log()).slice(0, 20), [], 'wasm failures in Envoy\'s log after the SDK client');
     assert.deepEqual(await vmCounters(envoy), countersBefore, 'a wasm VM was re-created (a trap)');
-  } catch (err) {
-    if (envoy) err.message += `\n--- envoy log ---\n${tail(envoy.log(), 60)}`;
-    throw err;
-  } finally {
-    await envoy?.stop();
-    await backend.close();
-  }
+  });
 });
 
 /**
@@ -217,13 +221,7 @@ test(`hostile request bodies (seed ${SEED})`, { timeout: DEADLINE_MS + 60_000 },
  * out with a hostile `mcp-session-id` or `origin` header in turn.
  */
 test(`hostile request bodies and headers in pass-through mode (seed ${SEED})`, { timeout: DEADLINE_MS + 60_000 }, async () => {
-  const backend = await startBackend({ port: 0, stateless: false, json: false });
-  let envoy;
-  try {
-    envoy = await startEnvoy({
-      pluginConfig: { server: { name: 'pt', type: 'mcp-passthrough', mcpServerURL: `http://127.0.0.1:${backend.port}/mcp` }, allowTools: ['echo'] },
-      backendPort: backend.port, concurrency: 1, wasmPath: WASM_PATH,
-    });
+  await withGateway(passthroughConfig, async (envoy, backend) => {
     const cases = hostileCases(SEED ^ 0x5a5a5a5a);
     const hostileHeaders = [
       {}, { 'mcp-session-id': '' }, { 'mcp-session-id': 'x'.repeat(22) }, { 'mcp-session-id': '../../etc/passwd' },
@@ -257,21 +255,7 @@ test(`hostile request bodies and headers in pass-through mode (seed ${SEED})`, {
     assert.ok(forwarded.every((r) => r.headers['mcp-session-id'] === undefined), 'a forged session id reached the backend');
     assert.ok(forwarded.every((r) => r.headers.origin === undefined || r.headers.origin === 'http://localhost:1'), 'a foreign origin reached the backend');
 
-    const client = new Client({ name: 'hostile-after', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(envoy.url)));
-    try {
-      assert.deepEqual((await client.listTools()).tools.map((x) => x.name), ['echo']);
-      const result = await client.callTool({ name: 'echo', arguments: { text: 'still standing' } });
-      assert.deepEqual(result.content, [{ type: 'text', text: 'still standing' }]);
-    } finally {
-      await client.close();
-    }
+    await assertStillServes(envoy.url);
     assert.deepEqual(await vmCounters(envoy), countersBefore, 'a wasm VM was re-created (a trap)');
-  } catch (err) {
-    if (envoy) err.message += `\n--- envoy log ---\n${tail(envoy.log(), 60)}`;
-    throw err;
-  } finally {
-    await envoy?.stop();
-    await backend.close();
-  }
+  });
 });

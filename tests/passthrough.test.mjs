@@ -14,7 +14,6 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import { Readable } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -23,7 +22,7 @@ import {
   BACKEND_SESSION_NOT_FOUND, FULL_TOOLS, GREET_NAMES, NOTE_IDS, startFullBackend,
 } from '../examples/backend/full-server.mjs';
 import { startSseScriptBackend } from './support/backends.mjs';
-import { postJson, rawRequest, startEnvoy, withEnvoyLog } from './support/envoy.mjs';
+import { nodeFetch, postJson, rawRequest, startEnvoy, withEnvoyLog } from './support/envoy.mjs';
 
 const TEST_TIMEOUT = 60000;
 const GATEWAY_ID = /^[A-Za-z0-9_-]{22}$/;
@@ -42,37 +41,6 @@ function ptConfig(backend, { server = {}, ...top } = {}) {
 
 function startGateway(backend, overrides, envoyOpts = {}) {
   return startEnvoy({ pluginConfig: ptConfig(backend, overrides), backendPort: backend.port, ...envoyOpts });
-}
-
-/**
- * A fetch for the SDK transport built on node:http with `agent: false`: every request opens a
- * new TCP connection (so Envoy's workers share the load). Each exchange is pushed to `log`
- * as { method, requestHeaders, status, headers, localPort }.
- */
-function nodeFetch(log = []) {
-  return (input, init = {}) => new Promise((resolve, reject) => {
-    const u = new URL(typeof input === 'string' ? input : (input.href ?? input.url));
-    const method = init.method ?? 'GET';
-    const headers = {};
-    new Headers(init.headers ?? {}).forEach((v, k) => { headers[k] = v; });
-    const body = init.body === undefined || init.body === null ? undefined : Buffer.from(init.body);
-    if (body) headers['content-length'] = String(body.length);
-    if (init.signal?.aborted) return reject(new DOMException('aborted', 'AbortError'));
-    const req = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method, headers, agent: false }, (res) => {
-      const h = new Headers();
-      for (const [k, v] of Object.entries(res.headers)) h.set(k, Array.isArray(v) ? v.join(', ') : v);
-      log.push({ method, requestHeaders: headers, status: res.statusCode, headers: res.headers, localPort: req.socket?.localPort });
-      const nullBody = [101, 204, 205, 304].includes(res.statusCode);
-      if (nullBody) res.resume();
-      resolve(new Response(nullBody ? null : Readable.toWeb(res), { status: res.statusCode, statusText: res.statusMessage, headers: h }));
-    });
-    const onAbort = () => req.destroy(new DOMException('aborted', 'AbortError'));
-    init.signal?.addEventListener('abort', onAbort, { once: true });
-    req.on('close', () => init.signal?.removeEventListener('abort', onAbort));
-    req.on('error', reject);
-    if (body) req.write(body);
-    req.end();
-  });
 }
 
 /**

@@ -12,15 +12,14 @@
 //    in the reverse order (first match wins, whatever the match kind).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import { Readable } from 'node:stream';
 import YAML from 'yaml';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ALL_TOOLS, startBackend } from '../examples/backend/server.mjs';
 import { startSseBackend } from '../examples/backend/sse-server.mjs';
 import { startHttpBackend } from './support/backends.mjs';
-import { postJson, rawRequest, renderEnvoyConfig, startEnvoy, withEnvoyLog } from './support/envoy.mjs';
+import { nodeFetch, postJson, rawRequest, renderEnvoyConfig, startEnvoy, withEnvoyLog } from './support/envoy.mjs';
+import { eventually } from './support/wait.mjs';
 
 const TEST_TIMEOUT = 20000;
 const ALLOW_HEADER = 'x-envoy-allow-mcp-tools';
@@ -69,40 +68,11 @@ function rulesEnvoyYaml(pluginConfig, ports) {
   return YAML.stringify(doc);
 }
 
-/**
- * A fetch for the SDK client that sends `host` as the Host header (fetch itself does not let
- * a caller set Host), over node:http to the URL's address.
- */
-function fetchWithHost(host) {
-  return (url, init = {}) => new Promise((resolve, reject) => {
-    const u = new URL(url);
-    const headers = Object.fromEntries(new Headers(init.headers ?? {}).entries());
-    headers.host = host;
-    const body = init.body === undefined || init.body === null ? undefined : Buffer.from(init.body);
-    if (body) headers['content-length'] = String(body.length);
-    const req = http.request({
-      host: u.hostname, port: u.port, path: u.pathname + u.search, method: init.method ?? 'GET', headers, agent: false,
-    }, (res) => {
-      const h = new Headers();
-      for (const [k, v] of Object.entries(res.headers)) {
-        for (const one of Array.isArray(v) ? v : [v]) h.append(k, one);
-      }
-      const empty = [204, 205, 304].includes(res.statusCode) || init.method === 'HEAD';
-      if (empty) res.resume();
-      resolve(new Response(empty ? null : Readable.toWeb(res), { status: res.statusCode, headers: h }));
-    });
-    req.on('error', reject);
-    init.signal?.addEventListener('abort', () => req.destroy(new Error('aborted')), { once: true });
-    if (body) req.write(body);
-    req.end();
-  });
-}
-
 /** An SDK client on http://127.0.0.1:<port><path>, sending `host` as Host when given. */
 async function connect(envoy, path, host) {
   const client = new Client({ name: 'rules-e2e', version: '1.0.0' });
   const url = new URL(`http://127.0.0.1:${envoy.port}${path}`);
-  const transport = new StreamableHTTPClientTransport(url, host ? { fetch: fetchWithHost(host) } : undefined);
+  const transport = new StreamableHTTPClientTransport(url, host ? { fetch: nodeFetch([], { host }) } : undefined);
   await client.connect(transport);
   return client;
 }
@@ -117,17 +87,6 @@ function resultOf(reply) {
   assert.equal(reply.status, 200, `HTTP ${reply.status}: ${reply.text}`);
   assert.ok(reply.json?.result, `no result: ${reply.text}`);
   return reply.json.result;
-}
-
-/** Polls cond() every 20 ms until it is truthy or ms elapsed; returns its last value. */
-async function eventually(cond, ms = 1500) {
-  const deadline = Date.now() + ms;
-  let v = cond();
-  while (!v && Date.now() < deadline) {
-    await sleep(20);
-    v = cond();
-  }
-  return v;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { startBackend } from '../examples/backend/server.mjs';
 import { startSseBackend } from '../examples/backend/sse-server.mjs';
 import { postJson, startEnvoy, withEnvoyLog } from './support/envoy.mjs';
+import { eventually } from './support/wait.mjs';
 
 const TEST_TIMEOUT = 20000;
 const TRANSPORTS = ['http', 'sse'];
@@ -127,17 +128,6 @@ async function connect(url, { headers, query } = {}) {
   return client;
 }
 
-/** Polls cond() every 20 ms until it is truthy or ms elapsed; returns its last value. */
-async function eventually(cond, ms = 1500) {
-  const deadline = Date.now() + ms;
-  let v = cond();
-  while (!v && Date.now() < deadline) {
-    await sleep(20);
-    v = cond();
-  }
-  return v;
-}
-
 /**
  * The backend requests of one exchange that started at index `from`, checked for shape:
  * transport http → POST initialize, POST notifications/initialized, POST <method>, DELETE (the
@@ -240,6 +230,21 @@ function baseConfig(transport, server = {}, top = {}) {
 
 function startGateway(transport, config) {
   return startEnvoy({ pluginConfig: config, backendPort: backends[transport].port });
+}
+
+/**
+ * Hooks of a describe: ctx.envoy, a gateway for `config`, and ctx.client, an SDK client on it
+ * (`clientOpts` as for connect), both closed after the suite.
+ */
+function gatewayWithClient(ctx, transport, config, clientOpts) {
+  before(async () => {
+    ctx.envoy = await startGateway(transport, config);
+    ctx.client = await connect(ctx.envoy.url, clientOpts);
+  });
+  after(async () => {
+    await ctx.client?.close().catch(() => {});
+    await ctx.envoy?.stop();
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -397,14 +402,7 @@ for (const transport of TRANSPORTS) {
         const ctx = {};
         const secret = `cli-${transport}-${upType}-${pah}-token`;
         const config = baseConfig(transport, { passthroughAuthHeader: pah, ...(up ? { defaultUpstreamSecurity: up } : {}) });
-        before(async () => {
-          ctx.envoy = await startGateway(transport, config);
-          ctx.client = await connect(ctx.envoy.url, { headers: { authorization: `Bearer ${secret}` } });
-        });
-        after(async () => {
-          await ctx.client?.close().catch(() => {});
-          await ctx.envoy?.stop();
-        });
+        gatewayWithClient(ctx, transport, config, { headers: { authorization: `Bearer ${secret}` } });
         for (const tool of ['echo', '']) {
           it(`${tool ? 'tools/call echo' : 'tools/list'}: the client Authorization ${pah && upType !== 'bearer' ? 'reaches' : 'never reaches'} the backend`, { timeout: TEST_TIMEOUT }, () => withEnvoyLog(ctx.envoy, async () => {
             const backend = backends[transport];
@@ -439,14 +437,7 @@ for (const transport of TRANSPORTS) {
       tools: [{ name: 'add', security: { id: 'ClientKey', passthrough: true }, requestTemplate: { security: { id: 'BackQuery', credential: 'q fallback' } } },
         { name: 'image', security: { id: 'ClientQuery', passthrough: true } }],
     });
-    before(async () => {
-      ctx.envoy = await startGateway(transport, config);
-      ctx.client = await connect(ctx.envoy.url);
-    });
-    after(async () => {
-      await ctx.client?.close().catch(() => {});
-      await ctx.envoy?.stop();
-    });
+    gatewayWithClient(ctx, transport, config);
     for (const [tool, args, expected] of [
       ['echo', { text: 'x' }, slots({ header: ['x-api-key', 'bk-fallback'] })],
       ['add', { a: 1, b: 2 }, slots({ query: ['api_key', 'q fallback'] })],
@@ -573,14 +564,7 @@ for (const transport of TRANSPORTS) {
     const config = baseConfig(transport, {}, {
       tools: TYPES.map((t) => ({ name: toolFor[t], security: { id: DOWN_ID[t], required: true } })),
     });
-    before(async () => {
-      ctx.envoy = await startGateway(transport, config);
-      ctx.client = await connect(ctx.envoy.url);
-    });
-    after(async () => {
-      await ctx.client?.close().catch(() => {});
-      await ctx.envoy?.stop();
-    });
+    gatewayWithClient(ctx, transport, config);
     const test = (title, fn) => it(title, { timeout: TEST_TIMEOUT }, () => withEnvoyLog(ctx.envoy, fn));
     const backend = () => backends[transport];
 

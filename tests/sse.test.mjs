@@ -10,9 +10,11 @@ import http from 'node:http';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { closeHttpServer, listen } from '../examples/backend/common.mjs';
 import { ALL_TOOLS, TINY_PNG_BASE64, startSseBackend } from '../examples/backend/sse-server.mjs';
 import { rpcError, rpcResult, startHttpBackend, startPythonBackend } from './support/backends.mjs';
-import { ROOT, postJson, startEnvoy, tail, withEnvoyLog } from './support/envoy.mjs';
+import { ROOT, postJson, startEnvoy, tail, wasmFailures, withEnvoyLog } from './support/envoy.mjs';
+import { eventually as pollUntil } from './support/wait.mjs';
 
 const SERVER_NAME = 'sse-demo';
 const TIMEOUT_MS = 3000;
@@ -64,29 +66,7 @@ function assertJsonReply(reply, id) {
 }
 
 /** Polls cond() every 25 ms until it is true or ms elapsed; returns its last value. */
-async function eventually(cond, ms = 2000) {
-  const deadline = Date.now() + ms;
-  let v = cond();
-  while (!v && Date.now() < deadline) {
-    await sleep(25);
-    v = cond();
-  }
-  return v;
-}
-
-/**
- * Lines of an Envoy's log that mean the wasm VM failed (as in hostile.test.mjs): the filter's
- * abort message, a failed ABI callback, or a line about wasm saying fail/abort/trap/unreachable/
- * panic. The plugin's own messages (`wasm log ...`) are skipped: they report backend failures.
- */
-function wasmFailures(envoy) {
-  return envoy.log().split('\n').filter((line) => {
-    if (/mcp-proxy abort|Function: proxy_on_\w+ failed/.test(line)) return true;
-    if (line.includes('wasm log') || !/wasm/i.test(line)) return false;
-    const message = line.replace(/^(\[[^\]]*\])+ \[[^\]]*\] /, '');
-    return /\b(fail(ed|ure|s)?|abort(ed|s)?|trap(ped|s)?|unreachable|panic(ked|s)?)\b/i.test(message);
-  });
-}
+const eventually = (cond, ms = 2000) => pollUntil(cond, ms, 25);
 
 /** Wasm VM reloads (failure_policy FAIL_RELOAD re-creates a trapped VM): their total. */
 async function vmReloads(envoy) {
@@ -94,6 +74,39 @@ async function vmReloads(envoy) {
   let n = 0;
   for (const m of text.matchAll(/^\S*vm_reload\w*: (\d+)$/gm)) n += Number(m[1]);
   return n;
+}
+
+/**
+ * Hooks of a suite over a real SSE server: ctx.backend from `startBackend()`, a gateway in front
+ * of it (ctx.envoy) and one limited to `allowTools` (ctx.restricted), an SDK client on ctx.envoy
+ * (ctx.client); all closed after the suite.
+ */
+function realServerSuite(ctx, startBackend, allowTools) {
+  before(async () => {
+    ctx.backend = await startBackend();
+    ctx.envoy = await startGateway(ctx.backend);
+    ctx.restricted = await startGateway(ctx.backend, { allowTools });
+    ctx.client = await connect(ctx.envoy.url);
+  });
+  after(async () => {
+    await ctx.client?.close().catch(() => {});
+    await ctx.envoy?.stop();
+    await ctx.restricted?.stop();
+    await ctx.backend?.close();
+  });
+}
+
+/** Asserts that tools/call echo of `text` returns it as its only content, not as an error. */
+async function assertEcho(client, text) {
+  const result = await client.callTool({ name: 'echo', arguments: { text } });
+  assert.deepEqual(result.content, [{ type: 'text', text }]);
+  assert.notEqual(result.isError, true);
+}
+
+/** Asserts that tools/call image returns the example PNG intact. */
+async function assertImage(client) {
+  const result = await client.callTool({ name: 'image', arguments: {} });
+  assert.deepEqual(result.content, [{ type: 'image', data: TINY_PNG_BASE64, mimeType: 'image/png' }]);
 }
 
 /** A describe-level `it` whose failures carry the Envoy log of `envoyOf()`. */
@@ -105,18 +118,7 @@ const itWithLog = (envoyOf) => (title, fn, timeout = TEST_TIMEOUT) =>
 
 describe('sse transport: TypeScript SDK SSEServerTransport backend', () => {
   const ctx = {};
-  before(async () => {
-    ctx.backend = await startSseBackend();
-    ctx.envoy = await startGateway(ctx.backend);
-    ctx.restricted = await startGateway(ctx.backend, { allowTools: ['echo', 'image', 'fail', 'weather'] });
-    ctx.client = await connect(ctx.envoy.url);
-  });
-  after(async () => {
-    await ctx.client?.close().catch(() => {});
-    await ctx.envoy?.stop();
-    await ctx.restricted?.stop();
-    await ctx.backend?.close();
-  });
+  realServerSuite(ctx, startSseBackend, ['echo', 'image', 'fail', 'weather']);
   const test = itWithLog(() => ctx.envoy);
   const gets = (from) => ctx.backend.requests.slice(from).filter((r) => r.method === 'GET');
   const posts = (from) => ctx.backend.requests.slice(from).filter((r) => r.method === 'POST');
@@ -156,15 +158,11 @@ describe('sse transport: TypeScript SDK SSEServerTransport backend', () => {
   });
 
   test('tools/call echo returns the text content', async () => {
-    const text = 'héllo "gateway" \\ ✓\n\ttabs & <tags> \u2028 😀';
-    const result = await ctx.client.callTool({ name: 'echo', arguments: { text } });
-    assert.deepEqual(result.content, [{ type: 'text', text }]);
-    assert.notEqual(result.isError, true);
+    await assertEcho(ctx.client, 'héllo "gateway" \\ ✓\n\ttabs & <tags> \u2028 😀');
   });
 
   test('tools/call image returns the PNG intact', async () => {
-    const result = await ctx.client.callTool({ name: 'image', arguments: {} });
-    assert.deepEqual(result.content, [{ type: 'image', data: TINY_PNG_BASE64, mimeType: 'image/png' }]);
+    await assertImage(ctx.client);
   });
 
   test('tools/call fail comes back as a result with isError: true', async () => {
@@ -275,8 +273,8 @@ describe('sse transport: TypeScript SDK SSEServerTransport backend', () => {
   });
 
   test('no wasm failure in the Envoy logs', async () => {
-    assert.deepEqual(wasmFailures(ctx.envoy), []);
-    assert.deepEqual(wasmFailures(ctx.restricted), []);
+    assert.deepEqual(wasmFailures(ctx.envoy.log()), []);
+    assert.deepEqual(wasmFailures(ctx.restricted.log()), []);
   });
 });
 
@@ -285,18 +283,7 @@ describe('sse transport: TypeScript SDK SSEServerTransport backend', () => {
 
 describe('sse transport: Python SDK FastMCP backend', () => {
   const ctx = {};
-  before(async () => {
-    ctx.backend = await startPythonBackend(path.join(ROOT, 'examples', 'backend', 'sse_server.py'));
-    ctx.envoy = await startGateway(ctx.backend);
-    ctx.restricted = await startGateway(ctx.backend, { allowTools: ['echo', 'image'] });
-    ctx.client = await connect(ctx.envoy.url);
-  });
-  after(async () => {
-    await ctx.client?.close().catch(() => {});
-    await ctx.envoy?.stop();
-    await ctx.restricted?.stop();
-    await ctx.backend?.close();
-  });
+  realServerSuite(ctx, () => startPythonBackend(path.join(ROOT, 'examples', 'backend', 'sse_server.py')), ['echo', 'image']);
   const test = itWithLog(() => ctx.envoy);
 
   test('the Python server is up and announces its endpoint', async () => {
@@ -310,15 +297,11 @@ describe('sse transport: Python SDK FastMCP backend', () => {
   });
 
   test('tools/call echo returns the text', async () => {
-    const text = 'pyth✓n "sse" \\ 😀';
-    const result = await ctx.client.callTool({ name: 'echo', arguments: { text } });
-    assert.deepEqual(result.content, [{ type: 'text', text }]);
-    assert.notEqual(result.isError, true);
+    await assertEcho(ctx.client, 'pyth✓n "sse" \\ 😀');
   });
 
   test('tools/call image returns the PNG intact', async () => {
-    const result = await ctx.client.callTool({ name: 'image', arguments: {} });
-    assert.deepEqual(result.content, [{ type: 'image', data: TINY_PNG_BASE64, mimeType: 'image/png' }]);
+    await assertImage(ctx.client);
   });
 
   test('tools/call fail comes back with isError: true', async () => {
@@ -354,8 +337,8 @@ describe('sse transport: Python SDK FastMCP backend', () => {
   });
 
   test('no wasm failure in the Envoy logs', async () => {
-    assert.deepEqual(wasmFailures(ctx.envoy), []);
-    assert.deepEqual(wasmFailures(ctx.restricted), []);
+    assert.deepEqual(wasmFailures(ctx.envoy.log()), []);
+    assert.deepEqual(wasmFailures(ctx.restricted.log()), []);
   });
 });
 
@@ -565,22 +548,17 @@ async function startRawSseBackend() {
       }
     });
   });
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address();
+  const port = await listen(server, 0, '127.0.0.1');
   return {
     port,
     url: `http://127.0.0.1:${port}/sse`,
     requests,
     streams,
     setScenario: (sc) => { scenario = sc; },
-    close: () => new Promise((resolve) => {
+    close: () => {
       for (const s of streams) for (const t of s.timers) clearInterval(t);
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+      return closeHttpServer(server);
+    },
   };
 }
 
@@ -1003,7 +981,7 @@ describe('sse transport: scripted raw SSE backend', () => {
   test('after every case: no wasm failure in the Envoy logs, and a normal call still works', async () => {
     await sleep(300);
     for (const envoy of [ctx.envoy, ctx.small]) {
-      const failures = wasmFailures(envoy);
+      const failures = wasmFailures(envoy.log());
       assert.deepEqual(failures, [], `wasm failures in ${envoy.url}:\n${tail(envoy.log(), 60)}`);
       assert.equal(await vmReloads(envoy), 0, 'no wasm VM was reloaded');
       await runCase(envoy, {}, { expect: ok });

@@ -31,15 +31,14 @@
 // a client may not have opened that one yet when the tool runs.
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as z from 'zod/v4';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
 import {
-  CreateMessageResultSchema, ElicitResultSchema, ListToolsRequestSchema, SetLevelRequestSchema, SubscribeRequestSchema, UnsubscribeRequestSchema, isInitializeRequest,
+  CreateMessageResultSchema, ElicitResultSchema, ListToolsRequestSchema, SetLevelRequestSchema, SubscribeRequestSchema, UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
+import { closeHttpServer, closeSessions, handleStateful, isMain, listen, readBody, sendJsonRpcError, serveUntilSignal } from './common.mjs';
 
 /** A 1×1 red PNG, base64 (the suite's own test image). */
 export const TEST_IMAGE_BASE64 =
@@ -417,21 +416,6 @@ export function createConformanceServer(session = { logLevel: 'debug', subscript
   return mcp;
 }
 
-function sendJsonRpcError(res, status, code, message) {
-  if (res.headersSent) return;
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
-}
-
-function readBody(req) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 /**
  * Records one exchange for `trace`: request line, headers and body; response status, headers
  * and body as written (SSE chunks as they go out), and how it ended (`finished`, or closed
@@ -510,33 +494,29 @@ export async function startConformanceBackend({ port = 0, path: mcpPath = '/mcp'
   const sessions = new Map();
   let seq = 0;
 
-  async function handle(req, res, body) {
-    const sid = req.headers['mcp-session-id'];
-    if (sid) {
-      const entry = sessions.get(sid);
-      if (!entry) return sendJsonRpcError(res, 404, -32001, 'Session not found');
-      return entry.transport.handleRequest(req, res, body);
-    }
-    if (req.method === 'POST' && isInitializeRequest(body)) {
-      const state = { logLevel: 'debug', subscriptions: new Set(), transport: undefined };
-      const server = createConformanceServer(state);
-      const transport = new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => randomUUID(),
-        eventStore: createEventStore(),
-        retryInterval: 1000, // SEP-1699: the priming event's `retry`, how soon clients reconnect
-        onsessioninitialized: (id) => { sessions.set(id, { server, transport, state }); },
-      });
-      state.transport = transport;
-      if (primeAllStreams) primeEveryStream(transport);
-      transport.onclose = () => {
-        const id = transport.sessionId;
-        if (id && sessions.get(id)?.transport === transport) sessions.delete(id);
-        server.close().catch(() => {});
-      };
-      await server.connect(transport);
-      return transport.handleRequest(req, res, body);
-    }
-    return sendJsonRpcError(res, 400, -32000, 'Bad Request: No valid session ID provided');
+  function handle(req, res, body) {
+    return handleStateful(req, res, body, {
+      sessions,
+      sid: req.headers['mcp-session-id'] || undefined, // an empty Mcp-Session-Id names no session
+      open: () => {
+        const state = { logLevel: 'debug', subscriptions: new Set(), transport: undefined };
+        const server = createConformanceServer(state);
+        const transport = new StreamableHTTPServerTransport({
+          sessionIdGenerator: () => randomUUID(),
+          eventStore: createEventStore(),
+          retryInterval: 1000, // SEP-1699: the priming event's `retry`, how soon clients reconnect
+          onsessioninitialized: (id) => { sessions.set(id, { server, transport, state }); },
+        });
+        state.transport = transport;
+        if (primeAllStreams) primeEveryStream(transport);
+        transport.onclose = () => {
+          const id = transport.sessionId;
+          if (id && sessions.get(id)?.transport === transport) sessions.delete(id);
+          server.close().catch(() => {});
+        };
+        return { server, transport };
+      },
+    });
   }
 
   const httpServer = http.createServer(async (req, res) => {
@@ -565,31 +545,20 @@ export async function startConformanceBackend({ port = 0, path: mcpPath = '/mcp'
     }
   });
 
-  await new Promise((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(port, '127.0.0.1', resolve);
-  });
-  const actualPort = httpServer.address().port;
+  const actualPort = await listen(httpServer, port, '127.0.0.1');
   return {
     port: actualPort,
     url: `http://127.0.0.1:${actualPort}${mcpPath}`,
     sessions,
     /** Closes every session and the listener, dropping open connections. */
     close: async () => {
-      for (const { transport, server } of [...sessions.values()]) {
-        await transport.close().catch(() => {});
-        await server.close().catch(() => {});
-      }
-      sessions.clear();
-      await new Promise((resolve) => {
-        httpServer.close(() => resolve());
-        httpServer.closeAllConnections();
-      });
+      await closeSessions(sessions);
+      await closeHttpServer(httpServer);
     },
   };
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isMain(import.meta.url)) {
   const args = process.argv.slice(2);
   const portAt = args.indexOf('--port');
   const traceOn = args.includes('--trace');
@@ -598,8 +567,5 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     primeAllStreams: !args.includes('--sdk-priming'),
     trace: traceOn ? (r) => r.done.then(() => process.stdout.write(`${JSON.stringify(r)}\n`)) : undefined,
   });
-  process.stdout.write(`MCP conformance backend listening on ${backend.url}\n`);
-  const stop = async () => { await backend.close(); process.exit(0); };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  serveUntilSignal(backend, 'MCP conformance backend');
 }

@@ -11,19 +11,16 @@
 // forgets a session the way a backend restart or its own idle expiry would, so that the next
 // request with that id gets the backend's 404 (body message "Session not found (backend)",
 // distinct from the gateway's own 404).
-import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as z from 'zod/v4';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import {
   CreateMessageResultSchema, ListToolsRequestSchema, SubscribeRequestSchema, UnsubscribeRequestSchema,
-  isInitializeRequest,
 } from '@modelcontextprotocol/sdk/types.js';
-import { TINY_PNG_BASE64 } from './server.mjs';
+import {
+  closeHttpServer, closeSessions, createMcpHttpServer, handleStateful, isMain, listen, parseArgs, serveUntilSignal, sessionTransport,
+} from './common.mjs';
+import { TINY_PNG_BASE64, registerWeatherTool } from './server.mjs';
 
 export { TINY_PNG_BASE64 };
 
@@ -87,14 +84,7 @@ export function createFullServer({ subscriptions = new Set(), logOnToolsList = f
   server.registerTool('image', { description: 'Returns a 1x1 PNG' },
     async () => ({ content: [{ type: 'image', data: TINY_PNG_BASE64, mimeType: 'image/png' }] }));
 
-  server.registerTool('weather', {
-    description: 'Current weather for a city (structured output)',
-    inputSchema: { city: z.string() },
-    outputSchema: { city: z.string(), temperature: z.number(), conditions: z.string() },
-  }, async ({ city }) => {
-    const structuredContent = { city, temperature: 21.5, conditions: 'sunny' };
-    return { content: [{ type: 'text', text: JSON.stringify(structuredContent) }], structuredContent };
-  });
+  registerWeatherTool(server);
 
   server.registerTool('fail', { description: 'Always reports a tool-level error' },
     async () => ({ content: [{ type: 'text', text: 'this tool always fails' }], isError: true }));
@@ -204,21 +194,6 @@ export function createFullServer({ subscriptions = new Set(), logOnToolsList = f
   return server;
 }
 
-function readBody(req) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function sendJsonRpcError(res, status, code, message) {
-  if (res.headersSent) return;
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
-}
-
 /**
  * Starts the full backend on 127.0.0.1.
  * @param {object} [opts]
@@ -238,54 +213,27 @@ export async function startFullBackend({ port = 0, host = '127.0.0.1', json = fa
   const issuedSessionIds = new Set();
   const requests = [];
 
-  async function handle(req, res, body) {
-    const sid = req.headers['mcp-session-id'];
-    if (sid !== undefined) {
-      const entry = sessions.get(sid);
-      if (!entry) return sendJsonRpcError(res, 404, -32001, BACKEND_SESSION_NOT_FOUND);
-      return entry.transport.handleRequest(req, res, body);
-    }
-    if (req.method === 'POST' && isInitializeRequest(body)) {
-      const subscriptions = new Set();
-      const server = createFullServer({ subscriptions, logOnToolsList });
-      const transport = new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => randomUUID(),
-        enableJsonResponse: json,
-        eventStore: resumable ? new MemoryEventStore() : undefined,
-        onsessioninitialized: (id) => { sessions.set(id, { server, transport, subscriptions }); issuedSessionIds.add(id); },
-      });
-      transport.onclose = () => { if (transport.sessionId) sessions.delete(transport.sessionId); };
-      await server.connect(transport);
-      return transport.handleRequest(req, res, body);
-    }
-    return sendJsonRpcError(res, 400, -32000, 'Bad Request: No valid session ID provided');
+  function handle(req, res, body) {
+    return handleStateful(req, res, body, {
+      sessions,
+      sid: req.headers['mcp-session-id'], // even an empty one: 404
+      notFound: BACKEND_SESSION_NOT_FOUND,
+      open: () => {
+        const subscriptions = new Set();
+        const server = createFullServer({ subscriptions, logOnToolsList });
+        const transport = sessionTransport({
+          sessions, issued: issuedSessionIds, server, entry: { subscriptions },
+          enableJsonResponse: json,
+          eventStore: resumable ? new MemoryEventStore() : undefined,
+        });
+        return { server, transport };
+      },
+    });
   }
 
-  const httpServer = http.createServer(async (req, res) => {
-    try {
-      const text = req.method === 'POST' ? await readBody(req) : '';
-      let body;
-      let parsedOk = false;
-      if (text !== '') {
-        try { body = JSON.parse(text); parsedOk = true; } catch { body = text; }
-      }
-      requests.push({ method: req.method, path: req.url, headers: { ...req.headers }, body, text });
-      if (req.url.split('?')[0] !== mcpPath) {
-        res.writeHead(404, { 'content-type': 'text/plain' });
-        return res.end('not found');
-      }
-      if (req.method === 'POST' && !parsedOk) return sendJsonRpcError(res, 400, -32700, 'Parse error');
-      await handle(req, res, parsedOk ? body : undefined);
-    } catch (err) {
-      sendJsonRpcError(res, 500, -32603, `Internal server error: ${err?.message ?? err}`);
-    }
-  });
+  const httpServer = createMcpHttpServer({ mcpPath, requests, handle });
 
-  await new Promise((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(port, host, resolve);
-  });
-  const actualPort = httpServer.address().port;
+  const actualPort = await listen(httpServer, port, host);
   return {
     port: actualPort,
     url: `http://127.0.0.1:${actualPort}${mcpPath}`,
@@ -304,36 +252,14 @@ export async function startFullBackend({ port = 0, host = '127.0.0.1', json = fa
       return true;
     },
     close: async () => {
-      for (const { transport, server } of sessions.values()) {
-        await transport.close().catch(() => {});
-        await server.close().catch(() => {});
-      }
-      sessions.clear();
-      await new Promise((resolve) => {
-        httpServer.close(() => resolve());
-        httpServer.closeAllConnections();
-      });
+      await closeSessions(sessions);
+      await closeHttpServer(httpServer);
     },
   };
 }
 
-function parseArgs(argv) {
-  const out = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) continue;
-    const next = argv[i + 1];
-    if (next === undefined || next.startsWith('--')) out[a.slice(2)] = true;
-    else { out[a.slice(2)] = next; i++; }
-  }
-  return out;
-}
-
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isMain(import.meta.url)) {
   const args = parseArgs(process.argv.slice(2));
   const backend = await startFullBackend({ port: Number(args.port ?? 8080), json: !!args.json, resumable: !!args.resumable });
-  process.stdout.write(`full MCP backend listening on ${backend.url}\n`);
-  const stop = async () => { await backend.close(); process.exit(0); };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  serveUntilSignal(backend, 'full MCP backend');
 }

@@ -8,14 +8,13 @@
 // Stateful mode issues an Mcp-Session-Id per initialize (one transport per session); stateless
 // mode builds a fresh server and transport for every POST. --json answers with application/json,
 // otherwise replies are SSE-framed (and may carry progress/log events before the response).
-import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as z from 'zod/v4';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { ErrorCode, ListToolsRequestSchema, McpError, isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
+import {
+  closeHttpServer, closeSessions, createMcpHttpServer, handleStateful, isMain, listen, parseArgs, serveUntilSignal, sessionTransport,
+} from './common.mjs';
 
 /** A valid 1×1 PNG (one opaque red pixel), base64. */
 export const TINY_PNG_BASE64 =
@@ -28,6 +27,18 @@ export const FILLER_TOOLS = ['tool_01', 'tool_02', 'tool_03', 'tool_04', 'tool_0
 export const ALL_TOOLS = ['echo', 'add', 'image', 'weather', 'fail', 'slow_progress', ...FILLER_TOOLS];
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Registers the `weather` tool (structured output: city, temperature, conditions) on `server`. */
+export function registerWeatherTool(server) {
+  server.registerTool('weather', {
+    description: 'Current weather for a city (structured output)',
+    inputSchema: { city: z.string() },
+    outputSchema: { city: z.string(), temperature: z.number(), conditions: z.string() },
+  }, async ({ city }) => {
+    const structuredContent = { city, temperature: 21.5, conditions: 'sunny' };
+    return { content: [{ type: 'text', text: JSON.stringify(structuredContent) }], structuredContent };
+  });
+}
 
 /** An McpServer with the example tools; tools/list is paginated when pageSize() > 0. */
 export function createMcpServer({ pageSize = () => 0 } = {}) {
@@ -49,14 +60,7 @@ export function createMcpServer({ pageSize = () => 0 } = {}) {
     description: 'Returns a 1x1 PNG',
   }, async () => ({ content: [{ type: 'image', data: TINY_PNG_BASE64, mimeType: 'image/png' }] }));
 
-  server.registerTool('weather', {
-    description: 'Current weather for a city (structured output)',
-    inputSchema: { city: z.string() },
-    outputSchema: { city: z.string(), temperature: z.number(), conditions: z.string() },
-  }, async ({ city }) => {
-    const structuredContent = { city, temperature: 21.5, conditions: 'sunny' };
-    return { content: [{ type: 'text', text: JSON.stringify(structuredContent) }], structuredContent };
-  });
+  registerWeatherTool(server);
 
   server.registerTool('fail', {
     description: 'Always reports a tool-level error (isError: true)',
@@ -111,21 +115,6 @@ export function createMcpServer({ pageSize = () => 0 } = {}) {
   return server;
 }
 
-function readBody(req) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function sendJsonRpcError(res, status, code, message) {
-  if (res.headersSent) return;
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
-}
-
 /**
  * Starts the example backend (on 127.0.0.1 unless `host` says otherwise).
  * @param {object} [opts]
@@ -151,25 +140,15 @@ export async function startBackend({ port = 0, host = '127.0.0.1', stateless = f
   /** Every request seen: HTTP method, path, headers, body (parsed JSON, or the raw text). */
   const requests = [];
 
-  async function handleStateful(req, res, body) {
-    const sid = req.headers['mcp-session-id'];
-    if (sid) {
-      const entry = sessions.get(sid);
-      if (!entry) return sendJsonRpcError(res, 404, -32001, 'Session not found');
-      return entry.transport.handleRequest(req, res, body);
-    }
-    if (req.method === 'POST' && isInitializeRequest(body)) {
-      const server = newServer();
-      const transport = new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => randomUUID(),
-        enableJsonResponse: json,
-        onsessioninitialized: (id) => { sessions.set(id, { server, transport }); issuedSessionIds.add(id); },
-      });
-      transport.onclose = () => { if (transport.sessionId) sessions.delete(transport.sessionId); };
-      await server.connect(transport);
-      return transport.handleRequest(req, res, body);
-    }
-    return sendJsonRpcError(res, 400, -32000, 'Bad Request: No valid session ID provided');
+  function handleSession(req, res, body) {
+    return handleStateful(req, res, body, {
+      sessions,
+      sid: req.headers['mcp-session-id'] || undefined, // an empty Mcp-Session-Id names no session
+      open: () => {
+        const server = newServer();
+        return { server, transport: sessionTransport({ sessions, issued: issuedSessionIds, server, enableJsonResponse: json }) };
+      },
+    });
   }
 
   async function handleStateless(req, res, body) {
@@ -184,33 +163,9 @@ export async function startBackend({ port = 0, host = '127.0.0.1', stateless = f
     return transport.handleRequest(req, res, body);
   }
 
-  const httpServer = http.createServer(async (req, res) => {
-    try {
-      const text = req.method === 'POST' ? await readBody(req) : '';
-      let body;
-      let parsedOk = false;
-      if (text !== '') {
-        try { body = JSON.parse(text); parsedOk = true; } catch { body = text; }
-      }
-      const record = { method: req.method, path: req.url, headers: { ...req.headers }, body, text };
-      requests.push(record);
-      if (onRequest && await onRequest(record, req, res)) return;
-      if (req.url.split('?')[0] !== mcpPath) {
-        res.writeHead(404, { 'content-type': 'text/plain' });
-        return res.end('not found');
-      }
-      if (req.method === 'POST' && !parsedOk) return sendJsonRpcError(res, 400, -32700, 'Parse error');
-      await (stateless ? handleStateless : handleStateful)(req, res, parsedOk ? body : undefined);
-    } catch (err) {
-      sendJsonRpcError(res, 500, -32603, `Internal server error: ${err?.message ?? err}`);
-    }
-  });
+  const httpServer = createMcpHttpServer({ mcpPath, requests, onRequest, handle: stateless ? handleStateless : handleSession });
 
-  await new Promise((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(port, host, resolve);
-  });
-  const actualPort = httpServer.address().port;
+  const actualPort = await listen(httpServer, port, host);
   return {
     port: actualPort,
     url: `http://127.0.0.1:${actualPort}${mcpPath}`,
@@ -221,32 +176,13 @@ export async function startBackend({ port = 0, host = '127.0.0.1', stateless = f
     setPageSize: (n) => { currentPageSize = n; },
     /** Closes every session and the listener, dropping open connections. */
     close: async () => {
-      for (const { transport, server } of sessions.values()) {
-        await transport.close().catch(() => {});
-        await server.close().catch(() => {});
-      }
-      sessions.clear();
-      await new Promise((resolve) => {
-        httpServer.close(() => resolve());
-        httpServer.closeAllConnections();
-      });
+      await closeSessions(sessions);
+      await closeHttpServer(httpServer);
     },
   };
 }
 
-function parseArgs(argv) {
-  const out = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) continue;
-    const next = argv[i + 1];
-    if (next === undefined || next.startsWith('--')) out[a.slice(2)] = true;
-    else { out[a.slice(2)] = next; i++; }
-  }
-  return out;
-}
-
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isMain(import.meta.url)) {
   const args = parseArgs(process.argv.slice(2));
   const backend = await startBackend({
     port: Number(args.port ?? 8080),
@@ -255,8 +191,5 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     json: !!args.json,
     pageSize: Number(args['page-size'] ?? 0),
   });
-  process.stdout.write(`MCP backend listening on ${backend.url}\n`);
-  const stop = async () => { await backend.close(); process.exit(0); };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  serveUntilSignal(backend, 'MCP backend');
 }

@@ -9,9 +9,8 @@
 // client message, answered 202 — the JSON-RPC response travels on the stream. The tools are
 // the example server's (echo, add, image, weather, fail, slow_progress, fillers).
 import http from 'node:http';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
+import { closeHttpServer, isMain, listen, serveUntilSignal } from './common.mjs';
 import { ALL_TOOLS, TINY_PNG_BASE64, createMcpServer } from './server.mjs';
 
 export { ALL_TOOLS, TINY_PNG_BASE64 };
@@ -66,11 +65,7 @@ export async function startSseBackend({ port = 0 } = {}) {
     }
   });
 
-  await new Promise((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(port, '127.0.0.1', resolve);
-  });
-  const actualPort = httpServer.address().port;
+  const actualPort = await listen(httpServer, port, '127.0.0.1');
   return {
     port: actualPort,
     url: `http://127.0.0.1:${actualPort}/sse`,
@@ -80,19 +75,13 @@ export async function startSseBackend({ port = 0 } = {}) {
     close: async () => {
       for (const transport of [...transports.values()]) await transport.close().catch(() => {});
       transports.clear();
-      await new Promise((resolve) => {
-        httpServer.close(() => resolve());
-        httpServer.closeAllConnections();
-      });
+      await closeHttpServer(httpServer);
     },
   };
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isMain(import.meta.url)) {
   const i = process.argv.indexOf('--port');
   const backend = await startSseBackend({ port: i > 0 ? Number(process.argv[i + 1]) : 8081 });
-  process.stdout.write(`MCP SSE backend listening on ${backend.url}\n`);
-  const stop = async () => { await backend.close(); process.exit(0); };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  serveUntilSignal(backend, 'MCP SSE backend');
 }

@@ -1,6 +1,7 @@
 // Misbehaving MCP backends for e2e tests: plain node:http servers on 127.0.0.1, each
 // { port, url, requests, close() }. `requests` records {method, path, headers, body, text}.
 import http from 'node:http';
+import { closeHttpServer, listen } from '../../examples/backend/common.mjs';
 import { freePort } from './envoy.mjs';
 
 /** A JSON-RPC success response to msg. */
@@ -57,20 +58,13 @@ export async function startHttpBackend(handler) {
       }
     });
   });
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address();
+  const port = await listen(server, 0, '127.0.0.1');
   return {
     port,
     url: `http://127.0.0.1:${port}/mcp`,
     requests,
     server,
-    close: () => new Promise((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () => closeHttpServer(server),
   };
 }
 

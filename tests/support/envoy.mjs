@@ -11,7 +11,9 @@ import { mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, writeFileSyn
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { isMain, parseArgs } from '../../examples/backend/common.mjs';
 
 /** Repository root (two levels above this file). */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -252,6 +254,22 @@ export function tail(text, lines = 150) {
 }
 
 /**
+ * Lines of Envoy's log that mean the wasm VM failed: our abort handler's message, a failed ABI
+ * callback (`Function: proxy_on_request_body failed: Uncaught RuntimeError: unreachable`), or
+ * any line about wasm whose message (after the `[source/file.cc:123]` prefix) says fail, abort,
+ * trap, unreachable or panic as a word. The plugin's own messages (`wasm log ...`) are skipped:
+ * they may well say that a backend call failed.
+ */
+export function wasmFailures(log) {
+  return log.split('\n').filter((line) => {
+    if (/mcp-proxy abort|Function: proxy_on_\w+ failed/.test(line)) return true;
+    if (line.includes('wasm log') || !/wasm/i.test(line)) return false;
+    const message = line.replace(/^(\[[^\]]*\])+ \[[^\]]*\] /, '');
+    return /\b(fail(ed|ure|s)?|abort(ed|s)?|trap(ped|s)?|unreachable|panic(ked|s)?)\b/i.test(message);
+  });
+}
+
+/**
  * Starts Envoy with the mcp-proxy filter. Resolves once the admin says LIVE and the listener
  * accepts connections. Rejects when Envoy exits first (e.g. the plugin refused its config) or
  * is not ready within readyTimeoutMs; the Error's message ends with Envoy's log, and the
@@ -396,17 +414,37 @@ export function postJson(url, body, headers = {}) {
   });
 }
 
-function parseArgs(argv) {
-  const out = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) continue;
-    const key = a.slice(2);
-    const next = argv[i + 1];
-    if (next === undefined || next.startsWith('--')) out[key] = true;
-    else { out[key] = next; i++; }
-  }
-  return out;
+/**
+ * A fetch for the SDK transport built on node:http with `agent: false`: every request opens a
+ * new TCP connection (so Envoy's workers share the load). `host`, when given, goes out as the
+ * Host header (fetch itself does not let a caller set Host). Each exchange is pushed to `log`
+ * as { method, requestHeaders, status, headers, localPort }.
+ */
+export function nodeFetch(log = [], { host } = {}) {
+  return (input, init = {}) => new Promise((resolve, reject) => {
+    const u = new URL(typeof input === 'string' ? input : (input.href ?? input.url));
+    const method = init.method ?? 'GET';
+    const headers = {};
+    new Headers(init.headers ?? {}).forEach((v, k) => { headers[k] = v; });
+    if (host) headers.host = host;
+    const body = init.body === undefined || init.body === null ? undefined : Buffer.from(init.body);
+    if (body) headers['content-length'] = String(body.length);
+    if (init.signal?.aborted) return reject(new DOMException('aborted', 'AbortError'));
+    const req = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method, headers, agent: false }, (res) => {
+      const h = new Headers();
+      for (const [k, v] of Object.entries(res.headers)) h.set(k, Array.isArray(v) ? v.join(', ') : v);
+      log.push({ method, requestHeaders: headers, status: res.statusCode, headers: res.headers, localPort: req.socket?.localPort });
+      const nullBody = [101, 204, 205, 304].includes(res.statusCode) || method === 'HEAD';
+      if (nullBody) res.resume();
+      resolve(new Response(nullBody ? null : Readable.toWeb(res), { status: res.statusCode, statusText: res.statusMessage, headers: h }));
+    });
+    const onAbort = () => req.destroy(new DOMException('aborted', 'AbortError'));
+    init.signal?.addEventListener('abort', onAbort, { once: true });
+    req.on('close', () => init.signal?.removeEventListener('abort', onAbort));
+    req.on('error', reject);
+    if (body) req.write(body);
+    req.end();
+  });
 }
 
 async function main() {
@@ -449,6 +487,6 @@ async function main() {
   await new Promise(() => {});
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isMain(import.meta.url)) {
   main().catch((err) => { process.stderr.write(`${err.stack ?? err}\n`); process.exit(1); });
 }

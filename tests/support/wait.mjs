@@ -1,0 +1,13 @@
+// Waiting for something to happen in e2e tests.
+import { setTimeout as delay } from 'node:timers/promises';
+
+/** Polls cond() every `every` ms until it is truthy or ms elapsed; returns its last value. */
+export async function eventually(cond, ms = 1500, every = 20) {
+  const deadline = Date.now() + ms;
+  let v = cond();
+  while (!v && Date.now() < deadline) {
+    await delay(every);
+    v = cond();
+  }
+  return v;
+}
