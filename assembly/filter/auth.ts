@@ -3,7 +3,7 @@
 // reports a missing required credential. Runs in the body phase, while headers are held.
 import { Header } from "../http/header";
 import { HeaderMap, getHeader, removeHeader, replaceHeader } from "../host/host";
-import { Applied, backendCredential, challenge, extractCredential } from "../security/credentials";
+import { Applied, appendQuery, backendCredential, challenge, extractCredential } from "../security/credentials";
 import { SecurityConfig } from "../security/schemes";
 
 /** What security decided for one request. */
@@ -18,8 +18,7 @@ export class AuthOutcome {
 
   /** `path` with the credential query appended. */
   pathWith(path: string): string {
-    if (this.query.length == 0) return path;
-    return path + (path.indexOf("?") >= 0 ? "&" : "?") + this.query;
+    return appendQuery(path, this.query);
   }
 }
 

@@ -12,7 +12,8 @@
 import { AuthOutcome } from "./auth";
 import { Buffer, HeaderMap, Level, getBuffer, getHeader, httpCall, log, nowMs, removeHeader, replaceHeader, setBuffer, setEffectiveContext } from "../host/host";
 import { Header, parseStatus, statusOf } from "../http/header";
-import { Exchange, Outgoing, SESSION_HEADER, Step, VERSION_HEADER } from "../terminate/exchange";
+import { SESSION_HEADER, VERSION_HEADER } from "../mcp/headers";
+import { Exchange, Outgoing, Step } from "../terminate/exchange";
 import { SseExchange } from "../terminate/sse_exchange";
 import { calls, sseStreams } from "./registry";
 import { replyJson } from "./reply";

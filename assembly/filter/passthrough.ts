@@ -17,7 +17,8 @@ import { Buffer, HeaderMap, Level, getBuffer, getHeader, log, nowMs, randomBytes
 import { Header } from "../http/header";
 import * as codes from "../jsonrpc/codes";
 import { errorResponse } from "../jsonrpc/message";
-import { ALLOW_TOOLS_HEADER, ToolPolicy, effectivePolicy } from "../mcp/tools";
+import { SESSION_HEADER } from "../mcp/headers";
+import { ToolPolicy, effectivePolicy } from "../mcp/tools";
 import { isEventStream } from "../mcp/backend";
 import { Inspection, inspectBody } from "../passthrough/inspect";
 import { rewriteJsonBody, rewriteSseEvent } from "../passthrough/rewrite";
@@ -25,12 +26,9 @@ import { SESSION_ID_BYTES, base64url, decodeEntry, encodeEntry, isExpired, isGat
 import { SseFramer } from "../sse/framer";
 import { AuthOutcome, authorize } from "./auth";
 import { Plugin } from "./plugin";
-import { replyJson } from "./reply";
+import { replyJson, replySessionNotFound, replyUnauthorized } from "./reply";
 import { CONTINUE, STOP_ITERATION, STOP_AND_BUFFER } from "./status";
 
-
-/** The MCP session header. */
-const SESSION_HEADER = "mcp-session-id";
 
 /** Where a pass-through request is. */
 export enum PassPhase {
@@ -78,7 +76,7 @@ export class PassStream {
       this.reply(405, errorResponse("null", codes.INVALID_REQUEST, "Method Not Allowed: use POST, GET or DELETE"), "mcp_method_not_allowed");
       return STOP_ITERATION;
     }
-    if (!this.forward("", "")) return STOP_ITERATION;
+    if (!this.forward("")) return STOP_ITERATION;
     if (method == "DELETE" && this.gatewayId.length > 0) setShared(sessionKey(this.gatewayId), "", 0);
     return CONTINUE;
   }
@@ -103,17 +101,13 @@ export class PassStream {
       setProperty("mcp_server_name", this.config.serverName);
       setProperty("mcp_tool_name", ins.toolName);
     }
-    if (!this.swapSessionId()) {
-      this.reply(404, errorResponse("null", codes.UNAUTHORIZED, "Session not found"), "mcp_session_not_found");
-      return STOP_AND_BUFFER;
-    }
-    this.sessionChecked = true;
+    if (!this.checkSession()) return STOP_AND_BUFFER;
     if (ins.deniedTool.length > 0) {
       // The backend never sees a call of a tool outside the policy.
       this.reply(200, errorResponse(ins.deniedId, codes.INVALID_PARAMS, codes.MSG_TOOL_NOT_ALLOWED + ins.deniedTool), "mcp_tool_not_allowed");
       return STOP_AND_BUFFER;
     }
-    return this.forward(ins.toolName, ins.deniedId) ? CONTINUE : STOP_AND_BUFFER;
+    return this.forward(ins.toolName) ? CONTINUE : STOP_AND_BUFFER;
   }
 
   /**
@@ -121,16 +115,12 @@ export class PassStream {
    * expired), credentials (401 when a required one is missing), path and authority from
    * mcpServerURL. False when it answered locally instead.
    */
-  private forward(tool: string, idRaw: string): bool {
-    if (!this.sessionChecked && !this.swapSessionId()) {
-      this.reply(404, errorResponse("null", codes.UNAUTHORIZED, "Session not found"), "mcp_session_not_found");
-      return false;
-    }
+  private forward(tool: string): bool {
+    if (!this.sessionChecked && !this.checkSession()) return false;
     const auth: AuthOutcome = authorize(this.config.security, tool);
     if (auth.denied) {
-      const h = new Array<Header>();
-      h.push(new Header("www-authenticate", auth.challenge));
-      this.reply(401, errorResponse("null", codes.UNAUTHORIZED, codes.MSG_UNAUTHORIZED), "mcp_unauthorized", h);
+      this.phase = PassPhase.Done;
+      replyUnauthorized("null", auth.challenge, this.corsHeaders);
       return false;
     }
     const u = this.config.url;
@@ -139,6 +129,15 @@ export class PassStream {
     for (let i = 0; i < auth.headers.length; i++) replaceHeader(HeaderMap.Request, auth.headers[i].name, auth.headers[i].value);
     this.phase = PassPhase.Upstream;
     return true;
+  }
+
+  /** Resolves the session id once; answers 404 (false) when it is unknown or expired. */
+  private checkSession(): bool {
+    this.sessionChecked = true;
+    if (this.swapSessionId()) return true;
+    this.phase = PassPhase.Done;
+    replySessionNotFound(this.corsHeaders);
+    return false;
   }
 
   /** Replaces the gateway session id with the backend's; false when it is unknown/expired. */
@@ -233,12 +232,9 @@ export class PassStream {
     return CONTINUE;
   }
 
-  private reply(status: u32, body: string, details: string, extra: Header[] | null = null): void {
+  private reply(status: u32, body: string, details: string): void {
     this.phase = PassPhase.Done;
-    const h = new Array<Header>();
-    if (extra !== null) for (let i = 0; i < extra.length; i++) h.push(extra[i]);
-    for (let i = 0; i < this.corsHeaders.length; i++) h.push(this.corsHeaders[i]);
-    replyJson(status, body, details, h);
+    replyJson(status, body, details, null, this.corsHeaders);
   }
 }
 
@@ -254,4 +250,3 @@ function concat(parts: Uint8Array[]): ArrayBuffer {
   return out.buffer;
 }
 
-export { ALLOW_TOOLS_HEADER };

@@ -22,10 +22,11 @@ import { member, skipWs, stringAt } from "../jsonrpc/scan";
 import { buildCallParams, localInitializeResult } from "../mcp/backend";
 import { ALLOW_TOOLS_HEADER, effectivePolicy } from "../mcp/tools";
 import { LATEST_VERSION, isSupported, negotiate } from "../mcp/version";
-import { Exchange, VERSION_HEADER } from "../terminate/exchange";
+import { VERSION_HEADER } from "../mcp/headers";
+import { Exchange } from "../terminate/exchange";
 import { AuthOutcome, authorize } from "./auth";
 import { Plugin, routeCluster } from "./plugin";
-import { replyEmpty, replyJson } from "./reply";
+import { replyEmpty, replyJson, replyUnauthorized } from "./reply";
 import { CONTINUE, STOP_ITERATION, STOP_AND_BUFFER } from "./status";
 
 
@@ -126,10 +127,7 @@ export class Stream {
 
   /** A local JSON reply carrying the CORS headers of an allowed origin. */
   private reply(status: u32, body: string, details: string, extra: Header[] | null = null): void {
-    const h = new Array<Header>();
-    if (extra !== null) for (let i = 0; i < extra.length; i++) h.push(extra[i]);
-    for (let i = 0; i < this.corsHeaders.length; i++) h.push(this.corsHeaders[i]);
-    replyJson(status, body, details, h);
+    replyJson(status, body, details, extra, this.corsHeaders);
   }
 
   /** Request body: buffered by Envoy until end of stream (its buffer limit answers 413). */
@@ -197,8 +195,7 @@ export class Stream {
     this.auth = authorize(cfg.security, tool);
     if (!this.auth.denied) return true;
     this.done();
-    this.reply(401, errorResponse(msg.idRaw, codes.UNAUTHORIZED, codes.MSG_UNAUTHORIZED), "mcp_unauthorized",
-      [new Header("www-authenticate", this.auth.challenge)]);
+    replyUnauthorized(msg.idRaw, this.auth.challenge, this.corsHeaders);
     return false;
   }
 

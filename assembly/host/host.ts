@@ -214,10 +214,6 @@ export function sendLocalResponse(status: u32, details: string, body: ArrayBuffe
     changetype<usize>(body), body.byteLength, changetype<usize>(h), h.byteLength, -1) == OK;
 }
 
-/** Resumes a paused request (0) or response (1) stream. */
-export function continueStream(response: bool): bool {
-  return imports.proxy_continue_stream(response ? 1 : 0) == OK;
-}
 
 // ---------------------------------------------------------------- http calls
 

@@ -36,3 +36,4 @@ export const MSG_METHOD_NOT_FOUND = "Method not found: ";
 export const MSG_BAD_CURSOR = "Invalid params: cursor must be a string";
 export const MSG_BAD_ARGUMENTS = "Invalid params: arguments must be an object";
 export const MSG_UNAUTHORIZED = "Unauthorized: a valid credential is required";
+export const MSG_SESSION_NOT_FOUND = "Session not found";

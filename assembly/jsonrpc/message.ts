@@ -3,7 +3,7 @@
 // JSON type is checked by the scanner (a typed parse of a wrong-shaped field would abort).
 import { validateJSON } from "json-as/assembly/util/validateJson";
 import * as codes from "./codes";
-import { Kind, Span, idsEqual, kindAt, kindOf, member, skipWs, stringAt, textOf, quote } from "./scan";
+import { Kind, idsEqual, kindAt, kindOf, member, skipWs, stringAt, textOf, quote } from "./scan";
 
 /** What a client body turned out to be. */
 export enum MessageKind {
@@ -177,5 +177,3 @@ function parseCode(t: string): i32 {
   return neg ? -v : v;
 }
 
-/** Re-exported for callers that only need spans. */
-export { Span };

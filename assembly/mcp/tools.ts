@@ -1,7 +1,7 @@
 // Tool policy: which tools a client may list and call. The effective set is the config's
 // `allowTools` intersected with the request's `x-envoy-allow-mcp-tools` header (the header
 // can narrow what the operator allowed, never widen it). Either side absent = no limit.
-import { Kind, Span, elements, kindOf, member, skipWs, stringAt, textOf } from "../jsonrpc/scan";
+import { Kind, elements, kindOf, member, skipWs, stringAt, textOf } from "../jsonrpc/scan";
 
 /** The request header that narrows allowTools per request (Higress name). */
 export const ALLOW_TOOLS_HEADER = "x-envoy-allow-mcp-tools";
@@ -73,5 +73,3 @@ export function filterToolsResult(resultRaw: string, policy: ToolPolicy): string
   return resultRaw.substring(0, tools.start) + kept + resultRaw.substring(tools.end);
 }
 
-/** Re-exported for callers. */
-export { Span };

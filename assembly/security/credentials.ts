@@ -58,9 +58,14 @@ export class Applied {
 
   /** `path` with the query credential appended. */
   pathWith(path: string): string {
-    if (this.query.length == 0) return path;
-    return path + (path.indexOf("?") >= 0 ? "&" : "?") + this.query;
+    return appendQuery(path, this.query);
   }
+}
+
+/** `path` with `param` (`name=value`, "" for none) appended to its query. */
+export function appendQuery(path: string, param: string): string {
+  if (param.length == 0) return path;
+  return path + (path.indexOf("?") >= 0 ? "&" : "?") + param;
 }
 
 /** Writes `credential` in `scheme`'s form. */

@@ -9,12 +9,10 @@ import * as codes from "../jsonrpc/codes";
 import { Reply, errorResponse, resultResponse } from "../jsonrpc/message";
 import { BodyOutcome, CALL_ID, INIT_ID, callBody, initializeBody, initializedBody, readBackendBody, resultProtocolVersion } from "../mcp/backend";
 import { ToolPolicy, filterToolsResult } from "../mcp/tools";
+import { SESSION_HEADER, VERSION_HEADER } from "../mcp/headers";
 import { isSupported } from "../mcp/version";
+import { appendQuery } from "../security/credentials";
 
-/** Header carrying the backend's session id (spec: basic/transports, Session Management). */
-export const SESSION_HEADER = "mcp-session-id";
-/** Header carrying the negotiated version on requests after initialize. */
-export const VERSION_HEADER = "mcp-protocol-version";
 
 /** Where the exchange is. */
 export enum Step {
@@ -71,9 +69,7 @@ export class Exchange {
 
   /** `p` (default: the server URL's path) with the credential query appended. */
   path(p: string = ""): string {
-    const base = p.length > 0 ? p : this.config.url.path;
-    if (this.authQuery.length == 0) return base;
-    return base + (base.indexOf("?") >= 0 ? "&" : "?") + this.authQuery;
+    return appendQuery(p.length > 0 ? p : this.config.url.path, this.authQuery);
   }
 
   /** The HTTP request for the current step. */

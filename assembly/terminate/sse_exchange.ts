@@ -17,7 +17,8 @@ import { errorResponse, readReply } from "../jsonrpc/message";
 import { CALL_ID, INIT_ID, callBody, initializeBody, initializedBody, isEventStream } from "../mcp/backend";
 import { resolveEndpoint } from "../mcp/endpoint";
 import { SseParser } from "../sse/parser";
-import { Exchange, Step, stepName, transportCause, VERSION_HEADER } from "./exchange";
+import { VERSION_HEADER } from "../mcp/headers";
+import { Exchange, Step, stepName, transportCause } from "./exchange";
 
 /** Where the SSE exchange is (see the table above). */
 export enum SsePhase {
