@@ -13,7 +13,7 @@ import { AuthOutcome } from "./auth";
 import { Buffer, HeaderMap, Level, getBuffer, getHeader, httpCall, log, nowMs, removeHeader, replaceHeader, setBuffer, setEffectiveContext } from "../host/host";
 import { Header, parseStatus, statusOf } from "../http/header";
 import { SESSION_HEADER, VERSION_HEADER } from "../mcp/headers";
-import { Exchange, Outgoing, Step } from "../terminate/exchange";
+import { Exchange, Outgoing, Step, stepName } from "../terminate/exchange";
 import { SseExchange } from "../terminate/sse_exchange";
 import { calls, sseStreams } from "./registry";
 import { replyJson } from "./reply";
@@ -98,35 +98,34 @@ export class BackendCall {
     const sse = this.sse!;
     while (!sse.done && sse.outbox.length > 0) {
       const post = sse.outbox.shift();
-      const left = this.deadlineMs - nowMs();
-      const token = left > 0 ? httpCall(this.cluster, post.headers, String.UTF8.encode(post.body), <u32>left) : 0;
-      if (token == 0) {
-        sse.fail(left > 0 ? "dispatch to the SSE endpoint refused by Envoy (cluster \"" + this.cluster + "\")"
-          : "timeout: server.timeout " + sse.core.config.timeoutMs.toString() + " ms elapsed");
-        break;
-      }
-      this.tokens.set(token, <i32>post.step);
-      calls.set(token, this.streamId);
+      const cause = this.dispatch(post.headers, post.body, post.step);
+      if (cause.length > 0) sse.fail("backend " + stepName(post.step) + " failed: " + cause);
     }
     if (sse.done) this.finishExchange();
   }
 
-  /** Dispatches the exchange's current step within what is left of server.timeout. */
+  /** Dispatches the exchange's current step (transport http). */
   sendStep(): void {
     const ex = this.exchange;
-    const left = this.deadlineMs - nowMs();
-    if (left <= 0) {
-      ex.failStep("timeout: server.timeout " + ex.config.timeoutMs.toString() + " ms elapsed");
-      return this.finishExchange();
-    }
     const out: Outgoing = ex.request();
-    const token = httpCall(this.cluster, out.headers, String.UTF8.encode(out.body), <u32>left);
-    if (token == 0) {
-      ex.failStep("dispatch refused by Envoy (unknown cluster \"" + this.cluster + "\"?)");
-      return this.finishExchange();
-    }
-    this.tokens.set(token, <i32>ex.step);
+    const cause = this.dispatch(out.headers, out.body, ex.step);
+    if (cause.length == 0) return;
+    ex.failStep(cause);
+    this.finishExchange();
+  }
+
+  /**
+   * One backend call within what is left of server.timeout, registered so its answer finds
+   * this stream. Returns "" when dispatched, else the cause of failure.
+   */
+  private dispatch(headers: Header[], body: string, step: Step): string {
+    const left = this.deadlineMs - nowMs();
+    if (left <= 0) return "timeout: server.timeout " + this.exchange.config.timeoutMs.toString() + " ms elapsed";
+    const token = httpCall(this.cluster, headers, String.UTF8.encode(body), <u32>left);
+    if (token == 0) return "dispatch refused by Envoy (unknown cluster \"" + this.cluster + "\"?)";
+    this.tokens.set(token, <i32>step);
     calls.set(token, this.streamId);
+    return "";
   }
 
   /** A dispatched call came back (headers empty = reset). */
