@@ -52,6 +52,13 @@ const INVALID = [
   ['server.timeout a string', withServer({ timeout: '5000' }), field('server.timeout')],
   ['server.cluster a number', withServer({ cluster: 7 }), field('server.cluster')],
   ['allowTools a string', { ...VALID, allowTools: 'echo' }, field('allowTools')],
+  // Security schemes and rules (credentials issue): each refuses the plugin at load.
+  ['unknown downstream scheme id', withServer({ defaultDownstreamSecurity: { id: 'nope' } }), field('server.defaultDownstreamSecurity.id')],
+  ['apiKey scheme without name', withServer({ securitySchemes: [{ id: 'k', type: 'apiKey', in: 'header' }] }), field('server.securitySchemes[0].name'.replace(/[[\]]/g, '\\$&'))],
+  ['unknown scheme type', withServer({ securitySchemes: [{ id: 'k', type: 'oauth2' }] }), /server\.securitySchemes\[0\]\.type/],
+  ['unknown apiKey in', withServer({ securitySchemes: [{ id: 'k', type: 'apiKey', in: 'cookie', name: 'n' }] }), /server\.securitySchemes\[0\]\.in/],
+  ['unknown http scheme', withServer({ securitySchemes: [{ id: 'k', type: 'http', scheme: 'digest' }] }), /server\.securitySchemes\[0\]\.scheme/],
+  ['rule with two match keys', { ...VALID, _rules_: [{ _match_route_: ['a'], _match_domain_: ['b'], server: SERVER }] }, /_rules_\[0\]/],
 ];
 
 /** The plugin's own log lines (Envoy prefixes what proxy_log sends with `wasm log`). */
