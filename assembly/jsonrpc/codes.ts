@@ -15,6 +15,12 @@
 /** Implementation-defined server error (-32000..-32099): credential missing or refused. */
 // @ts-ignore: decorator
 @inline export const UNAUTHORIZED: i32 = -32001;
+/** MCP 2026-07-28: a mirrored header is missing, repeated or disagrees with the body (HTTP 400). */
+// @ts-ignore: decorator
+@inline export const HEADER_MISMATCH: i32 = -32020;
+/** MCP 2026-07-28: the request's protocol version is not one the server speaks (HTTP 400). */
+// @ts-ignore: decorator
+@inline export const UNSUPPORTED_PROTOCOL_VERSION: i32 = -32022;
 /** Internal JSON-RPC error (the gateway's backend exchange failed). */
 // @ts-ignore: decorator
 @inline export const INTERNAL_ERROR: i32 = -32603;
@@ -37,3 +43,4 @@ export const MSG_BAD_CURSOR = "Invalid params: cursor must be a string";
 export const MSG_BAD_ARGUMENTS = "Invalid params: arguments must be an object";
 export const MSG_UNAUTHORIZED = "Unauthorized: a valid credential is required";
 export const MSG_SESSION_NOT_FOUND = "Session not found";
+export const MSG_UNSUPPORTED_VERSION = "Unsupported protocol version: ";

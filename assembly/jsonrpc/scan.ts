@@ -294,3 +294,32 @@ export function textOf(s: string, span: Span): string {
 export function quote(text: string): string {
   return JSON.stringify<string>(text);
 }
+
+/** One member of an object: its decoded key and the spans of its key token and value. */
+export class Member {
+  constructor(public key: string, public keySpan: Span, public value: Span) {}
+}
+
+/** Every member of the object starting at `objStart`, in order, duplicates included. */
+export function members(s: string, objStart: i32): Member[] {
+  const out = new Array<Member>();
+  let i = skipWs(s, objStart);
+  if (i >= s.length || <u16>s.charCodeAt(i) != 0x7b) return out;
+  i = skipWs(s, i + 1);
+  if (i < s.length && <u16>s.charCodeAt(i) == 0x7d) return out;
+  while (i < s.length) {
+    const keyEnd = skipString(s, i);
+    if (keyEnd < 0) return out;
+    const keySpan = new Span(i, keyEnd);
+    i = skipWs(s, keyEnd);
+    if (i >= s.length || <u16>s.charCodeAt(i) != 0x3a) return out;
+    const vStart = skipWs(s, i + 1);
+    const vEnd = skipValue(s, vStart);
+    if (vEnd < 0) return out;
+    out.push(new Member(decodeString(s.substring(keySpan.start, keySpan.end)), keySpan, new Span(vStart, vEnd)));
+    i = skipWs(s, vEnd);
+    if (i >= s.length || <u16>s.charCodeAt(i) != 0x2c) return out;
+    i = skipWs(s, i + 1);
+  }
+  return out;
+}

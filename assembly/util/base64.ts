@@ -21,3 +21,44 @@ export function encodeBase64(bytes: Uint8Array, urlSafe: bool): string {
   if (!urlSafe) out += rest == 1 ? "==" : "=";
   return out;
 }
+
+/** The 6-bit value of a base64 character in the chosen alphabet, or -1. */
+function sextet(c: i32, urlSafe: bool): i32 {
+  if (c >= 0x41 && c <= 0x5a) return c - 0x41;
+  if (c >= 0x61 && c <= 0x7a) return c - 0x61 + 26;
+  if (c >= 0x30 && c <= 0x39) return c - 0x30 + 52;
+  if (c == (urlSafe ? 0x2d : 0x2b)) return 62;
+  if (c == (urlSafe ? 0x5f : 0x2f)) return 63;
+  return -1;
+}
+
+/**
+ * Strict decoder: the standard alphabet requires canonical padding, the URL-safe one
+ * takes none. Any other character, a bad length or non-zero spare bits → null (never throws).
+ */
+export function decodeBase64(text: string, urlSafe: bool): Uint8Array | null {
+  let n = text.length;
+  if (!urlSafe) {
+    if (n % 4 != 0) return null;
+    if (n > 0 && text.charCodeAt(n - 1) == 0x3d) n--;
+    if (n > 0 && text.charCodeAt(n - 1) == 0x3d) n--;
+  }
+  if (n % 4 == 1) return null;
+  const out = new Uint8Array((n * 3) >> 2);
+  let acc: u32 = 0;
+  let bits = 0;
+  let o = 0;
+  for (let i = 0; i < n; i++) {
+    const v = sextet(text.charCodeAt(i), urlSafe);
+    if (v < 0) return null;
+    acc = (acc << 6) | <u32>v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = <u8>((acc >> bits) & 0xff);
+    }
+  }
+  // Canonical form: the bits left over after the last byte must be zero.
+  if ((acc & ((1 << bits) - 1)) != 0) return null;
+  return out;
+}
