@@ -18,7 +18,7 @@ const SERVER_NAME = 'demo-server';
 const TEST_TIMEOUT = 20000;
 const KNOWN_VERSIONS = ['2024-11-05', '2025-03-26', '2025-06-18', '2025-11-25'];
 const LATEST_VERSION = '2025-11-25';
-const BACKEND_FAILED = /backend (initialize|notification|call) failed/;
+const BACKEND_FAILED = /backend (discover|initialize|notification|call) failed/;
 
 /** Higress-style plugin config for a backend on 127.0.0.1:port. */
 function pluginConfig(port, { server = {}, ...top } = {}) {

@@ -1,12 +1,13 @@
 import { parseConfig } from "../config/config";
 import { Header, findHeader } from "../http/header";
 import { effectivePolicy } from "../mcp/tools";
+import { buildCallParams } from "../mcp/params";
 import { Exchange, Step } from "../terminate/exchange";
 
 const CFG = '{"server":{"name":"demo","type":"mcp-proxy","mcpServerURL":"http://backend:9000/mcp","timeout":1000}}';
 
 function ex(method: string, params: string, allow: string[] | null = null): Exchange {
-  return new Exchange(parseConfig(CFG).config!, method, params, "7", effectivePolicy(allow, null), "2025-06-18");
+  return new Exchange(parseConfig(CFG).config!, method, buildCallParams(method, params), "7", effectivePolicy(allow, null), "2025-06-18");
 }
 function hdrs(status: string, ct: string, sid: string = ""): Header[] {
   const h = new Array<Header>();

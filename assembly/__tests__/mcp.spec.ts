@@ -1,6 +1,7 @@
 import { LATEST_VERSION, negotiate, isSupported } from "../mcp/version";
 import { effectivePolicy, filterToolsResult, parseToolsHeader } from "../mcp/tools";
-import { BodyOutcome, buildCallParams, readBackendBody, localInitializeResult } from "../mcp/backend";
+import { BodyOutcome, readBackendBody, localInitializeResult } from "../mcp/backend";
+import { buildCallParams } from "../mcp/params";
 import * as codes from "../jsonrpc/codes";
 
 function b(s: string): Uint8Array {

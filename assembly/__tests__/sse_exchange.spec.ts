@@ -2,6 +2,7 @@ import { parseConfig } from "../config/config";
 import { findHeader } from "../http/header";
 import { resolveEndpoint } from "../mcp/endpoint";
 import { effectivePolicy } from "../mcp/tools";
+import { buildCallParams } from "../mcp/params";
 import { Exchange, Step } from "../terminate/exchange";
 import { SseExchange, SsePhase } from "../terminate/sse_exchange";
 
@@ -9,7 +10,7 @@ const CFG = '{"server":{"name":"s","type":"mcp-proxy","transport":"sse","mcpServ
 
 function make(method: string = "tools/call", params: string = '{"name":"echo"}', allow: string[] | null = null): SseExchange {
   const c = parseConfig(CFG).config!;
-  return new SseExchange(new Exchange(c, method, params, '"cid"', effectivePolicy(allow, null), "2024-11-05"), 4096);
+  return new SseExchange(new Exchange(c, method, buildCallParams(method, params), '"cid"', effectivePolicy(allow, null), "2024-11-05"), 4096);
 }
 function b(s: string): Uint8Array {
   return Uint8Array.wrap(String.UTF8.encode(s));

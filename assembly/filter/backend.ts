@@ -10,9 +10,11 @@
 //             the deadline; the final local reply replaces the held response
 //   Done      the reply was sent (a DELETE ends a stateful backend session, unawaited)
 import { AuthOutcome } from "./auth";
-import { Buffer, HeaderMap, Level, getBuffer, getHeader, httpCall, log, nowMs, removeHeader, replaceHeader, setBuffer, setEffectiveContext } from "../host/host";
+import { Config } from "../config/config";
+import { Buffer, HeaderMap, Level, getBuffer, getHeader, getShared, httpCall, log, nowMs, removeHeader, replaceHeader, setBuffer, setEffectiveContext, setShared } from "../host/host";
 import { Header, parseStatus, statusOf } from "../http/header";
 import { SESSION_HEADER, VERSION_HEADER } from "../mcp/headers";
+import { ERA_TTL_MS, Era, decodeEra, encodeEra, eraKey } from "../terminate/era";
 import { Exchange, Outgoing, Step, stepName } from "../terminate/exchange";
 import { SseExchange } from "../terminate/sse_exchange";
 import { calls, sseStreams } from "./registry";
@@ -154,6 +156,7 @@ export class BackendCall {
     if (f.logLine.length > 0) log(Level.Warn, "mcp-proxy[" + ex.config.serverName + "]: " + f.logLine);
     this.finish();
     replyJson(200, f.body, "mcp_backend", this.corsHeaders);
+    if (ex.probed) writeEra(this.cluster, ex.config, ex.era);
     if (ex.sessionId.length > 0) endBackendSession(this.rootId, this.cluster, ex);
   }
 
@@ -187,4 +190,14 @@ function endBackendSession(rootId: u32, cluster: string, ex: Exchange): void {
   h.push(new Header(VERSION_HEADER, ex.backendVersion));
   setEffectiveContext(rootId);
   httpCall(cluster, h, new ArrayBuffer(0), <u32>ex.config.timeoutMs);
+}
+
+/** The backend's era from the shared cache (every worker sees it); Unknown when not cached. */
+export function readEra(cluster: string, cfg: Config): Era {
+  return decodeEra(getShared(eraKey(cluster, cfg.url.authority, cfg.url.path)).value, nowMs());
+}
+
+/** Caches what a discover probe learned, for ERA_TTL_MS. */
+function writeEra(cluster: string, cfg: Config, era: Era): void {
+  setShared(eraKey(cluster, cfg.url.authority, cfg.url.path), encodeEra(era, nowMs() + ERA_TTL_MS), 0);
 }

@@ -44,3 +44,5 @@ export const MSG_BAD_ARGUMENTS = "Invalid params: arguments must be an object";
 export const MSG_UNAUTHORIZED = "Unauthorized: a valid credential is required";
 export const MSG_SESSION_NOT_FOUND = "Session not found";
 export const MSG_UNSUPPORTED_VERSION = "Unsupported protocol version: ";
+export const MSG_BAD_INPUT_RESPONSES = "Invalid params: inputResponses must be an object";
+export const MSG_BAD_REQUEST_STATE = "Invalid params: requestState must be a string";

@@ -43,53 +43,6 @@ export function localInitializeResult(version: string, serverName: string): stri
     quote(serverName) + ',"version":' + quote(GATEWAY_VERSION) + "}}";
 }
 
-/** Params for a backend call built from a client's, or an error to answer with. */
-export class CallParams {
-  raw: string = "";
-  toolName: string = "";
-  errorCode: i32 = 0;
-  errorMessage: string = "";
-}
-
-function paramsError(message: string): CallParams {
-  const p = new CallParams();
-  p.errorCode = codes.INVALID_PARAMS;
-  p.errorMessage = message;
-  return p;
-}
-
-/**
- * Rebuilds the params of `tools/list` / `tools/call` from the client's, keeping only the
- * fields the gateway understands. Re-encoding `name` means the tool the policy checked is
- * exactly the tool the backend calls (no duplicate-key or escape tricks get through).
- */
-export function buildCallParams(method: string, paramsRaw: string): CallParams {
-  const p = new CallParams();
-  const root = skipWs(paramsRaw, 0);
-  if (method == "tools/list") {
-    if (paramsRaw.length == 0) return p;
-    const cursor = member(paramsRaw, root, "cursor");
-    if (!cursor.found) return p;
-    const c = stringAt(paramsRaw, cursor);
-    if (c === null) return paramsError(codes.MSG_BAD_CURSOR);
-    p.raw = '{"cursor":' + quote(c) + "}";
-    return p;
-  }
-  // tools/call
-  const name = paramsRaw.length > 0 ? stringAt(paramsRaw, member(paramsRaw, root, "name")) : null;
-  if (name === null) return paramsError(codes.MSG_NO_TOOL_NAME);
-  p.toolName = name;
-  let raw = '{"name":' + quote(name);
-  const args = member(paramsRaw, root, "arguments");
-  if (args.found) {
-    const k = kindOf(paramsRaw, args);
-    if (k != Kind.Object && k != Kind.Null) return paramsError(codes.MSG_BAD_ARGUMENTS);
-    if (k == Kind.Object) raw += ',"arguments":' + textOf(paramsRaw, args);
-  }
-  p.raw = raw + "}";
-  return p;
-}
-
 /** How a backend body turned out. */
 export enum BodyOutcome {
   /** A response with the expected id was found (see `reply`). */

@@ -1,21 +1,34 @@
-// The terminating mode's short MCP session with a backend, as a pure state machine:
-//   initialize → notifications/initialized → the real call (tools/list | tools/call)
-// Each step is one HTTP POST; the filter dispatches what `request()` describes and feeds
-// the answer to `onResponse()`, which says whether to send the next step or to reply to
-// the client. Host-free, so every path (and every failure) is unit-tested.
+// The terminating mode's exchange with a backend for one client request, as a pure state
+// machine. The backend's era decides the steps:
+//
+//   era unknown   Discover → (modern) Call | (legacy) Initialize → Notify → Call
+//   modern        Call: one POST with `_meta` and the Mcp-Method/Mcp-Name headers
+//   legacy        Initialize → Notify → Call (a short session of its own)
+//
+// A cached era can be stale: a -32022, or a 4xx without a modern JSON-RPC error, from a
+// backend believed modern (or an initialize refused for its version by one believed legacy)
+// makes the exchange probe again with Discover, once. Each step is one HTTP POST; the filter
+// dispatches what `request()` describes and feeds the answer to `onResponse()`, which says
+// whether to send the next step or to reply to the client. Host-free, so every path (and
+// every failure) is unit-tested.
 import { Config } from "../config/config";
 import { Header, findHeader } from "../http/header";
 import * as codes from "../jsonrpc/codes";
-import { Reply, errorResponse, resultResponse } from "../jsonrpc/message";
+import { Reply, errorResponse, request, resultResponse } from "../jsonrpc/message";
 import { BodyOutcome, CALL_ID, INIT_ID, callBody, initializeBody, initializedBody, readBackendBody, resultProtocolVersion } from "../mcp/backend";
+import { METHOD_HEADER, NAME_HEADER, encodeMirrored } from "../mcp/modern";
+import { CallParams, backendMeta } from "../mcp/params";
+import { RESULT_INPUT_REQUIRED, modernResult, resultTypeOf } from "../mcp/results";
 import { ToolPolicy, filterToolsResult } from "../mcp/tools";
 import { SESSION_HEADER, VERSION_HEADER } from "../mcp/headers";
-import { isSupported } from "../mcp/version";
+import { MODERN_VERSION, isSupported } from "../mcp/version";
 import { appendQuery } from "../security/credentials";
+import { Era, eraOfDiscover } from "./era";
 
 
 /** Where the exchange is. */
 export enum Step {
+  Discover,
   Initialize,
   Notify,
   Call,
@@ -25,6 +38,7 @@ export enum Step {
 /** Readable step names for error messages and logs. */
 export function stepName(step: Step): string {
   switch (step) {
+    case Step.Discover: return "discover";
     case Step.Initialize: return "initialize";
     case Step.Notify: return "notification";
     case Step.Call: return "call";
@@ -42,9 +56,25 @@ export class Final {
   constructor(public body: string, public logLine: string) {}
 }
 
+/** What the client asked for, and how its answer must look. */
+export class ClientSide {
+  /** The client speaks 2026-07-28: results carry resultType (and list caching hints). */
+  modern: bool = false;
+  /** The client's raw `params._meta` ("" for none). */
+  metaRaw: string = "";
+  /** The policy depends on the request (x-envoy-allow-mcp-tools): lists become private. */
+  perRequestPolicy: bool = false;
+  /** The client's `Mcp-Param-*` headers, passed on to modern backends (spec: intermediaries forward them). */
+  paramHeaders: Header[] = [];
+}
+
 /** The backend exchange for one client request. */
 export class Exchange {
   step: Step = Step.Initialize;
+  /** The era the exchange works with (from the cache, or learned by Discover). */
+  era: Era;
+  /** True once Discover ran in this exchange (its answer should be cached). */
+  probed: bool = false;
   /** The backend's session id, once initialize returned one. */
   sessionId: string = "";
   /** The version the backend agreed to. */
@@ -55,16 +85,27 @@ export class Exchange {
   authHeaders: Header[] = [];
   /** Credential query parameter (`name=value`) appended to every backend URL, or "". */
   authQuery: string = "";
+  /** The client's side of the request. */
+  client: ClientSide = new ClientSide();
+  /** The rebuilt call params (legacy form in `paramsRaw`). */
+  params: CallParams;
+  /** The legacy form of the call params ("" for none). */
+  paramsRaw: string;
 
   constructor(
     public config: Config,
     public method: string,
-    public paramsRaw: string,
+    params: CallParams,
     public clientIdRaw: string,
     public policy: ToolPolicy,
     public requestedVersion: string,
+    era: Era = Era.Legacy,
   ) {
+    this.params = params;
+    this.paramsRaw = params.raw;
     this.backendVersion = requestedVersion;
+    this.era = era;
+    this.step = era == Era.Unknown ? Step.Discover : era == Era.Modern ? Step.Call : Step.Initialize;
   }
 
   /** `p` (default: the server URL's path) with the credential query appended. */
@@ -82,6 +123,15 @@ export class Exchange {
     h.push(new Header("content-type", "application/json"));
     h.push(new Header("accept", "application/json, text/event-stream"));
     for (let i = 0; i < this.authHeaders.length; i++) h.push(this.authHeaders[i]);
+    if (this.step == Step.Discover) {
+      modernHeaders(h, "server/discover", "");
+      return new Outgoing(h, request(INIT_ID, "server/discover", '{"_meta":' + backendMeta("") + "}"));
+    }
+    if (this.step == Step.Call && this.era == Era.Modern) {
+      modernHeaders(h, this.method, this.params.toolName);
+      for (let i = 0; i < this.client.paramHeaders.length; i++) h.push(this.client.paramHeaders[i]);
+      return new Outgoing(h, request(CALL_ID, this.method, this.params.modern(backendMeta(this.client.metaRaw))));
+    }
     if (this.step != Step.Initialize) {
       if (this.sessionId.length > 0) h.push(new Header(SESSION_HEADER, this.sessionId));
       h.push(new Header(VERSION_HEADER, this.backendVersion));
@@ -99,6 +149,7 @@ export class Exchange {
    * `final` holds the client reply.
    */
   onResponse(status: i32, headers: Header[], body: Uint8Array): bool {
+    if (this.step == Step.Discover) return this.onDiscover(status, headers, body);
     if (this.step == Step.Initialize) return this.onInitialize(status, headers, body);
     if (this.step == Step.Notify) return this.onNotify(status);
     if (this.step == Step.Call) return this.onCall(status, headers, body);
@@ -118,12 +169,37 @@ export class Exchange {
     this.final = new Final(body, logLine);
   }
 
+  /**
+   * A modern server answers with its supportedVersions; anything else that is not a
+   * transport failure (an error, 4xx, no JSON-RPC body) means a legacy server.
+   */
+  private onDiscover(status: i32, headers: Header[], body: Uint8Array): bool {
+    if (status == 0 || status == 502 || status == 503 || status == 504) return this.failStep(transportCause(status, this.config.timeoutMs));
+    const reading = readBackendBody(findHeader(headers, "content-type"), body, INIT_ID);
+    this.probed = true;
+    this.era = status >= 200 && status <= 299 && reading.outcome == BodyOutcome.Found ? eraOfDiscover(reading.reply) : Era.Legacy;
+    this.step = this.era == Era.Modern ? Step.Call : Step.Initialize;
+    return true;
+  }
+
+  /** Probes again when the cached era turned out wrong (once, and only for a cached era). */
+  private reprobe(): bool {
+    if (this.probed) return false;
+    this.step = Step.Discover;
+    this.sessionId = "";
+    return true;
+  }
+
   private onInitialize(status: i32, headers: Header[], body: Uint8Array): bool {
     if (status == 0) return this.failStep(transportCause(status, this.config.timeoutMs));
     const reading = readBackendBody(findHeader(headers, "content-type"), body, INIT_ID);
-    if (reading.outcome == BodyOutcome.Found && reading.reply.isError) return this.onInitialized(reading.reply);
+    const found = reading.outcome == BodyOutcome.Found;
+    // A modern-only server refuses initialize by naming its versions (-32022) or, reading
+    // it as a modern request without headers, with -32020.
+    if (found && reading.reply.isError && isEraError(reading.reply.code) && this.reprobe()) return true;
+    if (found && reading.reply.isError) return this.onInitialized(reading.reply);
     if (status < 200 || status > 299) return this.failStep(transportCause(status, this.config.timeoutMs));
-    if (reading.outcome != BodyOutcome.Found) return this.failStep(bodyCause(reading.outcome));
+    if (!found) return this.failStep(bodyCause(reading.outcome));
     if (!this.onInitialized(reading.reply)) return false;
     const sid = findHeader(headers, SESSION_HEADER);
     if (sid !== null) this.sessionId = sid;
@@ -137,7 +213,7 @@ export class Exchange {
    */
   onInitialized(r: Reply): bool {
     if (r.isError) {
-      if (r.code == codes.INVALID_PARAMS) {
+      if (r.code == codes.INVALID_PARAMS || r.code == codes.UNSUPPORTED_PROTOCOL_VERSION) {
         const msg = "backend rejected protocol version " + this.requestedVersion + ": " + r.message;
         this.finish(errorResponse(this.clientIdRaw, codes.INVALID_PARAMS, msg), msg);
         return false;
@@ -163,7 +239,16 @@ export class Exchange {
       return;
     }
     let result = r.resultRaw;
-    if (this.method == "tools/list") result = filterToolsResult(result, this.policy);
+    const list = this.method == "tools/list";
+    if (list) result = filterToolsResult(result, this.policy);
+    if (this.client.modern) {
+      result = modernResult(result, list, this.client.perRequestPolicy && !this.policy.unrestricted);
+    } else if (resultTypeOf(result) == RESULT_INPUT_REQUIRED) {
+      // A legacy client has no way to answer a multi round-trip request.
+      const msg = "backend requires client input (resultType input_required), which a 2025-era client cannot provide";
+      this.finish(errorResponse(this.clientIdRaw, codes.INTERNAL_ERROR, msg), msg);
+      return;
+    }
     this.finish(resultResponse(this.clientIdRaw, result), "");
   }
 
@@ -176,13 +261,38 @@ export class Exchange {
   private onCall(status: i32, headers: Header[], body: Uint8Array): bool {
     if (status == 0) return this.failStep(transportCause(status, this.config.timeoutMs));
     const reading = readBackendBody(findHeader(headers, "content-type"), body, CALL_ID);
-    if (reading.outcome == BodyOutcome.Found) {
+    const found = reading.outcome == BodyOutcome.Found;
+    if (this.era == Era.Modern && staleModern(status, found, reading.reply) && this.reprobe()) return true;
+    if (found) {
       this.onCallReply(reading.reply);
       return false;
     }
     if (status < 200 || status > 299) return this.failStep(transportCause(status, this.config.timeoutMs));
     return this.failStep(bodyCause(reading.outcome));
   }
+}
+
+/** Codes by which a server says it does not speak the version of the request. */
+function isEraError(code: i32): bool {
+  return code == codes.UNSUPPORTED_PROTOCOL_VERSION || code == codes.HEADER_MISMATCH;
+}
+
+/**
+ * A modern call refused as if the backend were not (or no longer) modern: -32022, or a
+ * 400/404/405 without a modern JSON-RPC error (legacy servers answer a session-less call
+ * with their own implementation-defined codes, -32000..-32019, or a bare status).
+ */
+function staleModern(status: i32, found: bool, r: Reply): bool {
+  if (found && r.isError && r.code == codes.UNSUPPORTED_PROTOCOL_VERSION) return true;
+  if (status != 400 && status != 404 && status != 405) return false;
+  return !found || !r.isError || (r.code <= -32000 && r.code >= -32019);
+}
+
+/** The mirrored headers of a modern request (spec: streamable-http, "Request Metadata"). */
+function modernHeaders(h: Header[], method: string, toolName: string): void {
+  h.push(new Header(VERSION_HEADER, MODERN_VERSION));
+  h.push(new Header(METHOD_HEADER, method));
+  if (method == "tools/call") h.push(new Header(NAME_HEADER, encodeMirrored(toolName)));
 }
 
 /** Describes a failed HTTP exchange; 503/504 are what Envoy answers for refused/timeout. */

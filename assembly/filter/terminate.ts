@@ -1,0 +1,265 @@
+// Terminating mode (`server.type: "mcp-proxy"`): the gateway is the MCP server. One client
+// POST is one JSON-RPC message; it is answered locally or by a backend exchange:
+//
+//   Headers   POST: pause headers (StopIteration) until the body is complete → Body;
+//             anything else: local 405
+//   Body      buffer (StopIterationAndBuffer) until end of stream, then parse and check:
+//             answered locally (initialize, ping, server/discover, notifications, errors)
+//             → local reply; tools/list, tools/call → BackendCall (filter/backend.ts) → Backend
+//   Backend   the exchange ends in exactly one local reply (transport http), or the request
+//             continues upstream as the SSE channel (transport sse)
+//   Done      a local reply was sent; later callbacks do nothing
+//
+// Both eras are served side by side: a legacy client opens with `initialize`; a modern
+// (2026-07-28) request carries its version in `_meta` and the MCP-Protocol-Version header,
+// and is checked as the spec requires before anything else (mcp/modern.ts).
+import { Config, Transport } from "../config/config";
+import { Buffer, Header, HeaderMap, getBuffer, getHeader, getHeaders, setProperty } from "../host/host";
+import * as codes from "../jsonrpc/codes";
+import { Message, MessageKind, errorResponse, parseMessage, resultResponse } from "../jsonrpc/message";
+import { member, skipWs, stringAt } from "../jsonrpc/scan";
+import { localInitializeResult } from "../mcp/backend";
+import { VERSION_HEADER } from "../mcp/headers";
+import { EraCheck, METHOD_HEADER, Mirrors, NAME_HEADER, checkEra } from "../mcp/modern";
+import { buildCallParams } from "../mcp/params";
+import { discoverResult } from "../mcp/results";
+import { effectivePolicy, parseToolsHeader } from "../mcp/tools";
+import { LATEST_VERSION, isSupported, negotiate } from "../mcp/version";
+import { Era } from "../terminate/era";
+import { ClientSide, Exchange } from "../terminate/exchange";
+import { AuthOutcome, authorize } from "./auth";
+import { BackendCall, CallPhase, readEra } from "./backend";
+import { Plugin, routeCluster } from "./plugin";
+import { replyEmpty, replyJson, replyUnauthorized } from "./reply";
+import { CONTINUE, STOP_AND_BUFFER, STOP_ITERATION } from "./status";
+
+/** Where a terminating-mode request is (see the table above). */
+export enum TermPhase {
+  Headers,
+  Body,
+  Backend,
+  Done,
+}
+
+/** Prefix of the headers a modern client mirrors tool arguments into (`x-mcp-header`). */
+const PARAM_HEADER_PREFIX = "mcp-param-";
+
+/** One client request in terminating mode. */
+export class TermStream {
+  phase: TermPhase = TermPhase.Headers;
+  bodySize: u32 = 0;
+  /** Credentials decided for the backend requests. */
+  auth: AuthOutcome = new AuthOutcome();
+  /** The backend exchange of a tools/list or tools/call. */
+  backend: BackendCall | null = null;
+  /** Every request header, read once in the body phase (mirrors, Mcp-Param-*). */
+  private headers: Header[] = [];
+
+  constructor(public id: u32, public plugin: Plugin, public config: Config, public allowHeader: string | null, public corsHeaders: Header[]) {}
+
+  onRequestHeaders(method: string, endOfStream: bool): i32 {
+    if (method != "POST") {
+      this.reply(405, errorResponse("null", codes.INVALID_REQUEST, codes.MSG_METHOD_NOT_ALLOWED), "mcp_method_not_allowed",
+        [new Header("allow", "POST")]);
+      return STOP_ITERATION;
+    }
+    if (endOfStream) {
+      this.reply(400, errorResponse("null", codes.INVALID_REQUEST, codes.MSG_EMPTY_BODY), "mcp_empty_body");
+      return STOP_ITERATION;
+    }
+    this.phase = TermPhase.Body;
+    return STOP_ITERATION;
+  }
+
+  /** Request body: buffered by Envoy until end of stream (its buffer limit answers 413). */
+  onRequestBody(size: u32, endOfStream: bool): i32 {
+    if (this.phase != TermPhase.Body) return CONTINUE;
+    this.bodySize = size;
+    if (!endOfStream) return STOP_AND_BUFFER;
+    this.handleBody();
+    // The SSE transport resumes the (rewritten) request; every other path replied locally.
+    return this.streaming() ? CONTINUE : STOP_AND_BUFFER;
+  }
+
+  /** Trailers end the request when the body did not (HTTP/2 with trailers). */
+  onRequestTrailers(): i32 {
+    if (this.phase != TermPhase.Body) return CONTINUE;
+    this.handleBody();
+    return this.streaming() ? CONTINUE : STOP_ITERATION;
+  }
+
+  private handleBody(): void {
+    const bytes = getBuffer(Buffer.RequestBody, 0, this.bodySize);
+    if (bytes.byteLength == 0) {
+      this.reply(400, errorResponse("null", codes.INVALID_REQUEST, codes.MSG_EMPTY_BODY), "mcp_empty_body");
+      return;
+    }
+    this.headers = getHeaders(HeaderMap.Request);
+    this.dispatchMessage(this.config, parseMessage(String.UTF8.decode(bytes)));
+  }
+
+  /** Every copy of request header `name` (lower case). */
+  private headerValues(name: string): string[] {
+    const out = new Array<string>();
+    for (let i = 0; i < this.headers.length; i++) if (this.headers[i].name == name) out.push(this.headers[i].value);
+    return out;
+  }
+
+  /** Routes one parsed client message to its local answer or to the backend. */
+  private dispatchMessage(cfg: Config, msg: Message): void {
+    if (msg.kind == MessageKind.Invalid) {
+      this.reply(400, errorResponse(msg.idRaw, msg.errorCode, msg.errorMessage), "mcp_invalid_request");
+      return;
+    }
+    if (msg.kind == MessageKind.Response) {
+      this.done();
+      replyEmpty(202, "mcp_accepted", this.corsHeaders);
+      return;
+    }
+    const isRequest = msg.kind == MessageKind.Request;
+    if (isRequest && !this.checkCredentials(cfg, msg)) return;
+    const mirrors = new Mirrors(this.headerValues(VERSION_HEADER), this.headerValues(METHOD_HEADER), this.headerValues(NAME_HEADER));
+    const era = checkEra(msg.method, msg.paramsRaw, isRequest, mirrors, true);
+    if (era.refused) {
+      this.reply(<u32>era.status, errorResponse(msg.idRaw, era.code, era.message, era.dataRaw), "mcp_invalid_request");
+      return;
+    }
+    if (!isRequest) {
+      this.done();
+      replyEmpty(202, "mcp_accepted", this.corsHeaders);
+      return;
+    }
+    const m = msg.method;
+    if (era.modern) {
+      // 2026-07-28: no handshake and no ping; an unknown method MUST get 404 + -32601.
+      if (m == "server/discover") return this.answer(resultResponse(msg.idRaw, discoverResult(cfg.serverName)));
+      if (m == "tools/list" || m == "tools/call") return this.startExchange(cfg, msg, era);
+      this.reply(404, errorResponse(msg.idRaw, codes.METHOD_NOT_FOUND, codes.MSG_METHOD_NOT_FOUND + m), "mcp_method_not_found");
+      return;
+    }
+    if (m == "initialize") return this.answerInitialize(cfg, msg);
+    if (m == "ping") return this.answer(resultResponse(msg.idRaw, "{}"));
+    if (m == "tools/list" || m == "tools/call") return this.startExchange(cfg, msg, era);
+    this.answer(errorResponse(msg.idRaw, codes.METHOD_NOT_FOUND, codes.MSG_METHOD_NOT_FOUND + m));
+  }
+
+  /**
+   * Security schemes: extracts the client's credential (tools/call uses the tool's own
+   * requirements), answers 401 when a required one is missing, and records what backend
+   * requests carry. False when the request was answered.
+   */
+  private checkCredentials(cfg: Config, msg: Message): bool {
+    let tool = "";
+    if (msg.method == "tools/call" && msg.paramsRaw.length > 0) {
+      const n = stringAt(msg.paramsRaw, member(msg.paramsRaw, skipWs(msg.paramsRaw, 0), "name"));
+      if (n !== null) tool = n;
+    }
+    this.auth = authorize(cfg.security, tool);
+    if (!this.auth.denied) return true;
+    this.done();
+    replyUnauthorized(msg.idRaw, this.auth.challenge, this.corsHeaders);
+    return false;
+  }
+
+  private answer(body: string): void {
+    this.reply(200, body, "mcp_local");
+  }
+
+  private answerInitialize(cfg: Config, msg: Message): void {
+    const p = msg.paramsRaw;
+    const v = p.length > 0 ? stringAt(p, member(p, skipWs(p, 0), "protocolVersion")) : null;
+    if (v === null) {
+      return this.answer(errorResponse(msg.idRaw, codes.INVALID_PARAMS, codes.MSG_NO_PROTOCOL_VERSION));
+    }
+    this.answer(resultResponse(msg.idRaw, localInitializeResult(negotiate(v), cfg.serverName)));
+  }
+
+  private startExchange(cfg: Config, msg: Message, era: EraCheck): void {
+    const params = buildCallParams(msg.method, msg.paramsRaw);
+    if (params.errorCode != 0) return this.answer(errorResponse(msg.idRaw, params.errorCode, params.errorMessage));
+    const policy = effectivePolicy(cfg.allowTools, this.allowHeader);
+    if (msg.method == "tools/call") {
+      // Filter-state properties for access logs (`%FILTER_STATE(wasm.mcp_tool_name:PLAIN)%`).
+      setProperty("mcp_server_name", cfg.serverName);
+      setProperty("mcp_tool_name", params.toolName);
+      if (!policy.allows(params.toolName)) {
+        return this.answer(errorResponse(msg.idRaw, codes.INVALID_PARAMS, codes.MSG_TOOL_NOT_ALLOWED + params.toolName));
+      }
+    }
+    const cluster = cfg.cluster.length > 0 ? cfg.cluster : routeCluster();
+    if (cluster.length == 0) {
+      return this.answer(errorResponse(msg.idRaw, codes.INTERNAL_ERROR, "gateway has no cluster for the backend: set server.cluster"));
+    }
+    const cv = getHeader(HeaderMap.Request, VERSION_HEADER);
+    const version = cv !== null && isSupported(cv) ? cv : LATEST_VERSION;
+    // Legacy HTTP+SSE backends predate discover; Streamable HTTP ones are probed once.
+    const backendEra = cfg.transport == Transport.Sse ? Era.Legacy : readEra(cluster, cfg);
+    const ex = new Exchange(cfg, msg.method, params, msg.idRaw, policy, version, backendEra);
+    ex.authHeaders = this.auth.headers;
+    ex.authQuery = this.auth.query;
+    ex.client = this.clientSide(era);
+    const call = new BackendCall(this.id, this.plugin.id, cluster, ex, this.corsHeaders);
+    this.backend = call;
+    this.phase = TermPhase.Backend;
+    if (cfg.transport == Transport.Sse) call.startStream(this.bodySize, this.auth);
+    else call.sendStep();
+  }
+
+  /** What the exchange needs to know about the client. */
+  private clientSide(era: EraCheck): ClientSide {
+    const c = new ClientSide();
+    c.modern = era.modern;
+    c.metaRaw = era.meta.raw;
+    c.perRequestPolicy = this.allowHeader !== null && parseToolsHeader(this.allowHeader!).length > 0;
+    for (let i = 0; i < this.headers.length; i++) {
+      const h = this.headers[i];
+      if (h.name.startsWith(PARAM_HEADER_PREFIX)) c.paramHeaders.push(h);
+    }
+    return c;
+  }
+
+  /** True when the request continues upstream as the SSE channel (transport sse). */
+  private streaming(): bool {
+    const b = this.backend;
+    return b !== null && b.phase == CallPhase.Stream;
+  }
+
+  onResponseHeaders(endOfStream: bool): i32 {
+    const b = this.backend;
+    return b !== null ? b.onResponseHeaders(endOfStream) : CONTINUE;
+  }
+
+  onResponseBody(size: u32, endOfStream: bool): i32 {
+    const b = this.backend;
+    return b !== null ? b.onResponseBody(size, endOfStream) : CONTINUE;
+  }
+
+  /** A dispatched call came back (headers empty = reset). */
+  onHttpCallResponse(token: u32, headers: Header[], body: ArrayBuffer): void {
+    const b = this.backend;
+    if (b !== null) b.onHttpCallResponse(token, headers, body);
+  }
+
+  /** Root tick: deadline of a silent SSE channel. */
+  onTick(now: i64): void {
+    const b = this.backend;
+    if (b !== null) b.onTick(now);
+  }
+
+  /** A local JSON reply carrying the CORS headers of an allowed origin; ends the request. */
+  private reply(status: u32, body: string, details: string, extra: Header[] | null = null): void {
+    this.done();
+    replyJson(status, body, details, extra, this.corsHeaders);
+  }
+
+  private done(): void {
+    this.phase = TermPhase.Done;
+  }
+
+  /** The stream is going away: forget its pending calls so late answers are dropped. */
+  onDelete(): void {
+    const b = this.backend;
+    if (b !== null) b.onDelete();
+    this.done();
+  }
+}
