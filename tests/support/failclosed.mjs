@@ -108,9 +108,9 @@ export function assertNoWasmFailure(envoy) {
   assert.deepEqual(wasmFailures(envoy.log()), [], 'wasm failures in Envoy\'s log');
 }
 
-/** `it` with the generous timeout, appending Envoy's log on failure. */
+/** `it` with the generous timeout, appending Envoy's log on failure; fn gets the test context. */
 export function gwTest(title, getEnvoy, fn, opts = {}) {
-  return it(title, { timeout: TEST_TIMEOUT, ...opts }, () => withEnvoyLog(getEnvoy(), fn));
+  return it(title, { timeout: TEST_TIMEOUT, ...opts }, (t) => withEnvoyLog(getEnvoy(), () => fn(t)));
 }
 
 /** A tools/call body whose arguments hold `depth` nested arrays (the rest of the body is ordinary). */
