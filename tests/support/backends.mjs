@@ -155,22 +155,22 @@ export function startGarbageBackend() {
 }
 
 /**
- * Starts `python3 <script> <port>` (e.g. examples/backend/sse_server.py, the Python SDK's
- * FastMCP over SSE) and resolves once 127.0.0.1:port accepts TCP connections. close() stops
- * the child by its pid (SIGTERM, SIGKILL after 2 s); a process 'exit' hook SIGKILLs it should
- * the test process end without calling close().
- * @returns {Promise<{port: number, url: string, pid: number, output: () => string,
- *   close: () => Promise<void>}>}
+ * Starts `command ...args <port>` (a backend that takes its port as the last argument) and
+ * resolves once 127.0.0.1:port accepts TCP connections. close() stops the child by its pid
+ * (SIGTERM, SIGKILL after 2 s); a process 'exit' hook SIGKILLs it should the test process end
+ * without calling close().
+ * @returns {Promise<{port: number, url: string, baseUrl: string, pid: number,
+ *   output: () => string, close: () => Promise<void>}>}
  */
-export async function startPythonBackend(script, { python = 'python3', urlPath = '/sse', readyTimeoutMs = 20000 } = {}) {
+export async function startChildBackend(command, args = [], { urlPath = '/mcp', readyTimeoutMs = 20000, what = command } = {}) {
   const { spawn } = await import('node:child_process');
   const net = await import('node:net');
   const port = await freePort();
-  const child = spawn(python, [script, String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, [...args, String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (c) => { output += c; });
   child.stderr.on('data', (c) => { output += c; });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const exited = new Promise((resolve) => { child.once('exit', resolve); child.once('error', resolve); });
   let gone = false;
   exited.then(() => { gone = true; });
   const killSync = () => { if (!gone) { try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ } } };
@@ -192,11 +192,20 @@ export async function startPythonBackend(script, { python = 'python3', urlPath =
   while (!(await canConnect())) {
     if (gone || Date.now() > deadline) {
       await close();
-      throw new Error(`${script} did not listen on 127.0.0.1:${port}${gone ? ' (it exited)' : ''}\n${output}`);
+      throw new Error(`${what} did not listen on 127.0.0.1:${port}${gone ? ' (it exited)' : ''}\n${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { port, url: `http://127.0.0.1:${port}${urlPath}`, pid: child.pid, output: () => output, close };
+  const baseUrl = `http://127.0.0.1:${port}`;
+  return { port, url: `${baseUrl}${urlPath}`, baseUrl, pid: child.pid, output: () => output, close };
+}
+
+/**
+ * Starts `python3 <script> <port>` (e.g. examples/backend/sse_server.py, the Python SDK's
+ * FastMCP over SSE) with startChildBackend.
+ */
+export function startPythonBackend(script, { python = 'python3', urlPath = '/sse', readyTimeoutMs = 20000 } = {}) {
+  return startChildBackend(python, [script], { urlPath, readyTimeoutMs, what: script });
 }
 
 /**
