@@ -6,8 +6,7 @@
  * encoding a secret (a Basic credential) leaks nothing through timing: `(k - v) >> 8` is all
  * ones exactly when v > k.
  */
-// @ts-ignore: decorator
-@inline function letter(v: i32, urlSafe: bool): u8 {
+function letter(v: i32, urlSafe: bool): u8 {
   let d = 65; // 'A'..'Z' for 0..25
   d += ((25 - v) >> 8) & 6; // 'a'..'z' for 26..51
   d -= ((51 - v) >> 8) & 75; // '0'..'9' for 52..61
@@ -54,8 +53,7 @@ export function encodeBase64(bytes: Uint8Array, urlSafe: bool): string {
  * secret (a configured key) leaks nothing through timing: `in(lo, hi)` is all ones exactly
  * when lo <= c <= hi.
  */
-// @ts-ignore: decorator
-@inline function sextet(c: i32, urlSafe: bool): i32 {
+function sextet(c: i32, urlSafe: bool): i32 {
   const c62 = urlSafe ? 0x2d : 0x2b; // '-' or '+'
   const c63 = urlSafe ? 0x5f : 0x2f; // '_' or '/'
   let v = -1;
