@@ -43,7 +43,7 @@ export class Poly1305 {
   }
 
   /** Absorbs `len` bytes at `ptr` (the caller bounds them). */
-  updateRaw(ptr: usize, len: i32): void {
+  private updateRaw(ptr: usize, len: i32): void {
     const buf = changetype<usize>(this.buf);
     let i = 0;
     if (this.used > 0) {

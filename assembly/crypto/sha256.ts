@@ -58,7 +58,7 @@ export class Sha256 {
   }
 
   /** Absorbs `len` bytes at `ptr` (the caller bounds them). */
-  updateRaw(ptr: usize, len: i32): void {
+  private updateRaw(ptr: usize, len: i32): void {
     this.total += <u64>len;
     const buf = changetype<usize>(this.buf);
     let i = 0;
