@@ -2,7 +2,8 @@
 // shared data, the gateway can hand the client an authenticated encryption of everything it
 // needs to route the session; any replica holding the same keys opens it, with no shared store.
 //
-// Token = base64url, no padding (RFC 4648 §5), of:
+// Token = base64url, no padding (RFC 4648 §5: within the visible ASCII MCP requires of a
+// session id; 119 to 2048 characters, ~220 for a UUID and a 40-character identity), of:
 //
 //   version (1) | key id (4) | nonce (24) | ciphertext (n) | tag (16)
 //
@@ -20,7 +21,7 @@
 // key opens, so rotation is: add the new key second, deploy, move it first, deploy, drop the
 // old one once tokens sealed under it have aged out.
 //
-// Nonces. Each seal takes 24 fresh bytes from WASI random_get. The AEAD fails only if a
+// Nonces. Each seal takes 24 fresh bytes from WASI random_get. The AEAD breaks only if a
 // (key, nonce) pair repeats; for q random 192-bit nonces under one key the chance of any
 // repeat is below q^2 / 2^193. At 10^9 sessions a day for ten years (q ~ 2^41.7) that is under
 // 2^-109. A random 96-bit nonce (plain ChaCha20-Poly1305) would give ~2^-13.6 at that volume,
