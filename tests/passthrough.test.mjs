@@ -6,7 +6,7 @@
 //
 // What pass-through promises: every message reaches the backend through the route and the
 // answers stream back as they arrive; the backend's Mcp-Session-Id is replaced by a gateway
-// id (22 chars base64url, 128 random bits) that every Envoy worker maps back; unknown,
+// id (27 chars base64url: a slot number and 128 random bits) that every Envoy worker maps back; unknown,
 // malformed or idle-expired gateway ids get a local 404 (JSON-RPC -32001 "Session not
 // found") without contacting the backend; DELETE ends the mapping; tool policy is enforced
 // in flight; Origin is checked and CORS answered locally.
@@ -25,7 +25,7 @@ import { startSseScriptBackend } from './support/backends.mjs';
 import { nodeFetch, postJson, rawRequest, startEnvoy, withEnvoyLog } from './support/envoy.mjs';
 
 const TEST_TIMEOUT = 60000;
-const GATEWAY_ID = /^[A-Za-z0-9_-]{22}$/;
+const GATEWAY_ID = /^[A-Za-z0-9_-]{27}$/;
 const SESSION_HEADER = 'mcp-session-id';
 const PROTOCOL = '2025-06-18';
 
@@ -397,8 +397,10 @@ gatewaySuite('pass-through: session ids (gateway ids outside, backend ids inside
     assert.match(gid, GATEWAY_ID);
     assert.notEqual(gid, bid);
     assert.ok(!ctx.backend.issuedSessionIds.has(gid));
+    // A slot number (u32, below server.maxSessions: 10,000 by default) and 128 random bits.
     const raw = Buffer.from(gid, 'base64url');
-    assert.equal(raw.length, 16, '128 bits');
+    assert.equal(raw.length, 20, 'slot + 128 bits');
+    assert.ok(raw.readUInt32BE(0) < 10000, `slot ${raw.readUInt32BE(0)}`);
     assert.equal(raw.toString('base64url'), gid, 'canonical base64url without padding');
     await s.client.callTool({ name: 'echo', arguments: { text: 'x' } });
     for (const e of log) {
@@ -415,7 +417,8 @@ gatewaySuite('pass-through: session ids (gateway ids outside, backend ids inside
     const ids = await pool(Array.from({ length: 64 }), 8, async () => (await rawSession(ctx.envoy.url)).gid);
     assert.equal(new Set(ids).size, 64);
     for (const id of ids) assert.match(id, GATEWAY_ID);
-    for (let i = 0; i < 21; i++) assert.ok(new Set(ids.map((id) => id[i])).size > 8, `position ${i} hardly varies`);
+    // Characters 6.. encode only the random bits (the first 32 bits are the slot).
+    for (let i = 6; i < 26; i++) assert.ok(new Set(ids.map((id) => id[i])).size > 8, `position ${i} hardly varies`);
   });
 
   test('the backend receives its own id on every later POST, GET and DELETE', async () => {
@@ -670,7 +673,8 @@ gatewaySuite('pass-through: DELETE ends the session; forged ids are refused', {
     const liveBid = newBackendId(ctx.backend, known);
     const flip = (id) => (id[0] === 'A' ? 'B' : 'A') + id.slice(1);
     const forged = {
-      'random 22-char base64url': randomBytes(16).toString('base64url'),
+      'random 27-char base64url': randomBytes(20).toString('base64url'),
+      'a live id\'s slot with another 128-bit tag': Buffer.concat([Buffer.from(live.gid, 'base64url').subarray(0, 4), randomBytes(16)]).toString('base64url'),
       'a live id with one character changed': flip(live.gid),
       'a live id, lower-cased': live.gid.toLowerCase() === live.gid ? flip(live.gid.toLowerCase()) : live.gid.toLowerCase(),
       'a live id + one character': `${live.gid}A`,
@@ -678,7 +682,7 @@ gatewaySuite('pass-through: DELETE ends the session; forged ids are refused', {
       'the backend\'s own id of a live session': liveBid,
       'an empty header': '',
       'a 10 KB value': 'x'.repeat(10 * 1024),
-      '22 chars outside the alphabet': '!'.repeat(22),
+      '27 chars outside the alphabet': '!'.repeat(27),
       'a key-prefix lookalike': '../session/AAAAAAAAAAAAAAA',
     };
     const from = ctx.backend.requests.length;

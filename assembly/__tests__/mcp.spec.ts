@@ -32,7 +32,10 @@ describe("allowTools", () => {
   it("intersects config and header", () => {
     expect(effectivePolicy(null, null).unrestricted).toBe(true);
     expect(effectivePolicy(null, "").unrestricted).toBe(true);
-    expect(effectivePolicy(null, " , ").unrestricted).toBe(true);
+    // Higress: a value naming no tool allows none; an empty one adds no restriction.
+    expect(effectivePolicy(null, " , ").unrestricted).toBe(false);
+    expect(effectivePolicy(null, " , ").allows("echo")).toBe(false);
+    expect(effectivePolicy(null, " , ").perRequest).toBe(true);
     const cfg: string[] = ["echo", "image"];
     const p1 = effectivePolicy(cfg, null);
     expect(p1.allows("echo")).toBe(true);

@@ -1,7 +1,7 @@
 import { isLoopbackOrigin, originAllowed, preflightHeaders } from "../passthrough/cors";
 import { inspectBody } from "../passthrough/inspect";
 import { rewriteJsonBody, rewriteSseEvent } from "../passthrough/rewrite";
-import { base64url, decodeEntry, encodeEntry, isExpired, isGatewayIdShape, needsTouch } from "../passthrough/session";
+import { SESSION_ID_LENGTH, SessionEntry, credentialHash, decodeEntry, encodeEntry, isExpired, mintId, needsTouch, parseId, tagOf } from "../passthrough/session";
 import { effectivePolicy } from "../mcp/tools";
 import { SseFramer } from "../sse/framer";
 import { findHeader } from "../http/header";
@@ -13,12 +13,14 @@ function str(u: Uint8Array): string {
   return String.UTF8.decodeUnsafe(u.dataStart, <usize>u.length);
 }
 
-describe("session entries", () => {
-  it("round-trips and rejects junk (table)", () => {
-    const e = decodeEntry(encodeEntry("a|b-c", 1234))!;
+describe("session slots", () => {
+  it("round-trips entries and rejects junk (table)", () => {
+    const e = decodeEntry(encodeEntry(new SessionEntry("tag", 1234, "cred", "a|b-c")))!;
     expect(e.backendId).toBe("a|b-c");
     expect(e.lastSeenMs).toBe(1234);
-    const bad: string[] = ["", "|5", "abc", "abc|", "abc|x1", "abc|1234567890123456789"];
+    expect(e.tag).toBe("tag");
+    expect(e.credHash).toBe("cred");
+    const bad: string[] = ["", "|5|c|b", "abc", "t|1|c|", "t|x1|c|b", "t|1234567890123456789|c|b", "t|1"];
     for (let i = 0; i < bad.length; i++) expect(decodeEntry(bad[i]) === null).toBe(true, bad[i]);
     expect(decodeEntry(null) === null).toBe(true);
   });
@@ -29,14 +31,25 @@ describe("session entries", () => {
     expect(needsTouch(0, 101, 1000)).toBe(true);
     expect(needsTouch(0, 60001, 3600000)).toBe(true);
   });
-  it("mints URL-safe ids of 22 characters", () => {
-    const bytes = new Uint8Array(16);
-    for (let i = 0; i < 16; i++) bytes[i] = <u8>(i * 17 + 250);
-    const id = base64url(bytes);
-    expect(id.length).toBe(22);
-    expect(isGatewayIdShape(id)).toBe(true);
-    const bad: string[] = ["", "short", "aaaaaaaaaaaaaaaaaaaaa+", "aaaaaaaaaaaaaaaaaaaaaaa", "aaaaaaaaaaaaaaaaaaaaa/"];
-    for (let i = 0; i < bad.length; i++) expect(isGatewayIdShape(bad[i])).toBe(false, bad[i]);
+  it("mints URL-safe ids that name their slot and tag", () => {
+    const random = new Uint8Array(16);
+    for (let i = 0; i < 16; i++) random[i] = <u8>(i * 17 + 250);
+    const id = mintId(70000, random);
+    expect(id.length).toBe(SESSION_ID_LENGTH);
+    const g = parseId(id, 100000)!;
+    expect(g.slot).toBe(70000);
+    expect(g.tag).toBe(tagOf(random));
+    // A slot past the table, a wrong length, characters outside base64url: not an id.
+    expect(parseId(id, 70000) === null).toBe(true);
+    const bad: string[] = ["", "short", id + "A", id.substring(1), id.substring(0, 26) + "+", id.substring(0, 26) + "="];
+    for (let i = 0; i < bad.length; i++) expect(parseId(bad[i], 100000) === null).toBe(true, bad[i]);
+  });
+  it("binds entries to a credential, compared whole", () => {
+    const e = new SessionEntry("t1", 0, credentialHash("Bearer A"), "b");
+    expect(e.matches("t1", credentialHash("Bearer A"))).toBe(true);
+    expect(e.matches("t1", credentialHash("Bearer B"))).toBe(false);
+    expect(e.matches("t2", credentialHash("Bearer A"))).toBe(false);
+    expect(credentialHash("").length).toBe(22);
   });
 });
 
@@ -69,23 +82,23 @@ const A_ONLY: string[] = ["a"];
 describe("inspectBody", () => {
   it("finds initialize, tools/list and refused calls", () => {
     const p = effectivePolicy(ECHO_ONLY, null);
-    expect(inspectBody('{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}', p).initialize).toBe(true);
-    expect(inspectBody('{"jsonrpc":"2.0","id":"x","method":"tools/list"}', p).toolsListIds[0]).toBe('"x"');
-    expect(inspectBody('{"jsonrpc":"2.0","id":"x","method":"tools\\/list"}', p).toolsListIds.length).toBe(1);
-    expect(inspectBody('{"jsonrpc":"2.0","id":3,"method":"tools\\/call","params":{"name":"n\\/x"}}', p).deniedTool).toBe("n/x");
-    expect(inspectBody('[{"jsonrpc":"2.0","id":1,"method":"tools/list"},{"jsonrpc":"2.0","id":2,"method":"tools/list"}]', p).toolsListIds.length).toBe(2);
-    const d = inspectBody('{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"secret"}}', p);
+    expect(inspectBody(b('{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}'), p).initialize).toBe(true);
+    expect(inspectBody(b('{"jsonrpc":"2.0","id":"x","method":"tools/list"}'), p).toolsListIds[0]).toBe('"x"');
+    expect(inspectBody(b('{"jsonrpc":"2.0","id":"x","method":"tools\\/list"}'), p).toolsListIds.length).toBe(1);
+    expect(inspectBody(b('{"jsonrpc":"2.0","id":3,"method":"tools\\/call","params":{"name":"n\\/x"}}'), p).deniedTool).toBe("n/x");
+    expect(inspectBody(b('[{"jsonrpc":"2.0","id":1,"method":"tools/list"},{"jsonrpc":"2.0","id":2,"method":"tools/list"}]'), p).toolsListIds.length).toBe(2);
+    const d = inspectBody(b('{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"secret"}}'), p);
     expect(d.deniedTool).toBe("secret");
     expect(d.deniedId).toBe("9");
-    expect(inspectBody('{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"echo"}}', p).deniedTool).toBe("");
-    const batch = inspectBody('[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"x"}}]', p);
+    expect(inspectBody(b('{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"echo"}}'), p).deniedTool).toBe("");
+    const batch = inspectBody(b('[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"x"}}]'), p);
     expect(batch.deniedTool).toBe("x");
   });
   it("lets malformed bodies through to the backend (table)", () => {
     const p = effectivePolicy(ECHO_ONLY, null);
     const bodies: string[] = ["", "{", "[]", "42", '{"method":5}', '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":7}}', '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":[]}'];
     for (let i = 0; i < bodies.length; i++) {
-      const r = inspectBody(bodies[i], p);
+      const r = inspectBody(b(bodies[i]), p);
       expect(r.deniedTool).toBe("", bodies[i]);
       expect(r.initialize).toBe(false);
     }

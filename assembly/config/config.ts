@@ -22,6 +22,10 @@ import { Url, parseUrl } from "./url";
 // @ts-ignore: decorator
 @inline export const DEFAULT_SESSION_IDLE_S: i32 = 3600;
 
+/** Default `server.maxSessions` (pass-through mode): session slots per server per Envoy. */
+// @ts-ignore: decorator
+@inline export const DEFAULT_MAX_SESSIONS: i32 = 10000;
+
 /** What the gateway does with MCP. */
 export enum Mode {
   /** `mcp-proxy`: the gateway answers MCP and runs its own short backend sessions. */
@@ -44,6 +48,8 @@ export class Config {
   mode: Mode = Mode.Terminate;
   /** Pass-through mode: idle TTL of a gateway session, ms. */
   sessionIdleMs: i64 = <i64>DEFAULT_SESSION_IDLE_S * 1000;
+  /** Pass-through mode: how many sessions the server may hold at once (per Envoy process). */
+  maxSessions: i32 = DEFAULT_MAX_SESSIONS;
   /** Allowed browser origins; null = loopback origins only. */
   allowOrigins: string[] | null = null;
   transport: Transport = Transport.Http;
@@ -129,6 +135,10 @@ export function parseConfigObject(top: JSON.Obj, prefix: string): ConfigResult {
   const idle = intField(server, "sessionIdleTimeout", sp + "sessionIdleTimeout", 1, 604800, " (seconds)");
   if (idle.error.length > 0) return fail(idle.error);
   if (idle.present) c.sessionIdleMs = <i64>idle.value * 1000;
+
+  const ms = intField(server, "maxSessions", sp + "maxSessions", 1, 1000000, "");
+  if (ms.error.length > 0) return fail(ms.error);
+  if (ms.present) c.maxSessions = ms.value;
 
   const cors = objField(server, "cors", sp + "cors");
   if (cors.error.length > 0) return fail(cors.error);

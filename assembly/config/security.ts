@@ -146,7 +146,8 @@ function parseTools(top: JSON.Obj, tp: string, sec: SecurityConfig): string {
         t.upstream = r.req;
       }
     }
-    sec.tools.set(name.value, t);
+    // Only tools with security of their own are kept: their calls are what must be checked.
+    if (t.downstream !== null || t.upstream !== null) sec.tools.set(name.value, t);
   }
   return "";
 }

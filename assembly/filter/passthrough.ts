@@ -2,33 +2,37 @@
 // backend through the route, responses stream back as they arrive. The gateway owns the
 // session id, the credentials and the tool policy:
 //
-//   RequestHeaders  GET/DELETE: swap the session id, credentials, path → continue
-//                   POST: hold headers (StopIteration) until the body is complete
-//   RequestBody     inspect: refused tools/call → local -32602; otherwise swap the session
-//                   id, credentials, path → continue (the only resume of the held headers)
-//   Response        swap a backend session id for the gateway's (minting one on first
-//                   sight), CORS; a tools/list answer is filtered — JSON: headers held and
-//                   the body buffered to the end; SSE: event by event, only its event rewritten
+//   RequestHeaders  GET/DELETE: resolve the session id, credentials, path → continue
+//                   POST: hold headers (StopIteration) until the body is complete; under a
+//                   policy an encoded body (Content-Encoding) is refused first (415)
+//   RequestBody     read strictly (passthrough/inspect.ts); under a policy what cannot be read
+//                   exactly is refused (400); mirrored headers checked against the body (400
+//                   -32020); session (404), denied tools/call (-32602), credentials for every
+//                   tool of the body (401, 400) → continue (the only resume of held headers)
+//   Response        swap a backend session id for the gateway's (minting one on first sight;
+//                   503 when server.maxSessions are taken), end the mapping once the backend
+//                   accepted a DELETE, CORS; tools/list answers filtered (filter/pass_response.ts)
 //
-// An unknown or expired gateway session id is answered locally with 404 and never reaches
-// a backend. Every held phase ends in one continue or one local reply.
+// A policy applies when the tool policy restricts (allowTools or x-envoy-allow-mcp-tools) or a
+// tool has security of its own. Modern (2026-07-28) requests carry no session: any
+// Mcp-Session-Id on them is dropped and none is minted for their answers.
 import { Config } from "../config/config";
-import { Buffer, HeaderMap, Level, getBuffer, getHeader, log, nowMs, randomBytes, removeHeader, replaceHeader, setBuffer, setProperty, getShared, setShared } from "../host/host";
-import { Header } from "../http/header";
+import { Buffer, HeaderMap, getBuffer, getHeader, httpCall, removeHeader, replaceHeader, setProperty, setEffectiveContext } from "../host/host";
+import { Header, headerValues } from "../http/header";
 import * as codes from "../jsonrpc/codes";
 import { errorResponse } from "../jsonrpc/message";
-import { SESSION_HEADER } from "../mcp/headers";
-import { ToolPolicy, effectivePolicy } from "../mcp/tools";
-import { isEventStream } from "../mcp/backend";
+import { SESSION_HEADER, VERSION_HEADER } from "../mcp/headers";
+import { METHOD_HEADER, Mirrors, NAME_HEADER, checkEra } from "../mcp/modern";
+import { ToolPolicy } from "../mcp/tools";
+import { isModern } from "../mcp/version";
 import { Inspection, inspectBody } from "../passthrough/inspect";
-import { rewriteJsonBody, rewriteSseEvent } from "../passthrough/rewrite";
-import { SESSION_ID_BYTES, base64url, decodeEntry, encodeEntry, isExpired, isGatewayIdShape, needsTouch, sessionKey } from "../passthrough/session";
-import { SseFramer } from "../sse/framer";
-import { AuthOutcome, authorize } from "./auth";
-import { Plugin } from "./plugin";
+import { credentialHash } from "../passthrough/session";
+import { AuthOutcome, authorizeTools, bindingCredential } from "./auth";
+import { ListFilter } from "./pass_response";
+import { Plugin, routeCluster } from "./plugin";
 import { replyJson, replySessionNotFound, replyUnauthorized } from "./reply";
-import { CONTINUE, STOP_ITERATION, STOP_AND_BUFFER } from "./status";
-
+import { SessionTable } from "./sessions";
+import { CONTINUE, STOP_AND_BUFFER, STOP_ITERATION } from "./status";
 
 /** Where a pass-through request is. */
 export enum PassPhase {
@@ -38,37 +42,43 @@ export enum PassPhase {
   Done,
 }
 
-/** How the response body is handled. */
-export enum BodyMode {
-  /** Streamed through untouched. */
-  Stream,
-  /** tools/list answered in JSON: buffered to the end, rewritten. */
-  JsonBuffer,
-  /** tools/list answered in SSE: split into events, the answer's event rewritten. */
-  SseRewrite,
-}
-
 /** One request in pass-through mode. */
 export class PassStream {
   phase: PassPhase = PassPhase.RequestHeaders;
-  bodyMode: BodyMode = BodyMode.Stream;
+  method: string = "";
   /** The gateway session id the client sent ("" = none). */
   gatewayId: string = "";
-  policy: ToolPolicy;
+  /** The request is a modern (2026-07-28) one: no session handling. */
+  modern: bool = false;
   inspection: Inspection = new Inspection();
-  framer: SseFramer | null = null;
+  filter: ListFilter | null = null;
   bodySize: u32 = 0;
-  /** Set once the session id was resolved (so it is resolved exactly once). */
-  sessionChecked: bool = false;
-  corsHeaders: Header[];
+  /** What the credentials decided (applied when the request resumes). */
+  auth: AuthOutcome = new AuthOutcome();
+  /** The credential that binds sessions, read before the request is changed. */
+  binding: string;
+  table: SessionTable;
 
-  constructor(public id: u32, public plugin: Plugin, public config: Config, allowHeader: string | null, corsHeaders: Header[]) {
-    this.policy = effectivePolicy(config.allowTools, allowHeader);
-    this.corsHeaders = corsHeaders;
+  constructor(public id: u32, public plugin: Plugin, public config: Config, public policy: ToolPolicy,
+    public headers: Header[], public corsHeaders: Header[]) {
+    this.binding = bindingCredential(config.security);
+    this.table = new SessionTable(config.serverName, <u32>config.maxSessions, config.sessionIdleMs);
+  }
+
+  /** True when a policy applies: what the gateway cannot read exactly is refused. */
+  get policyApplies(): bool {
+    return !this.policy.unrestricted || this.config.security.hasToolRules;
   }
 
   onRequestHeaders(method: string, endOfStream: bool): i32 {
+    this.method = method;
     if (method == "POST" && !endOfStream) {
+      const ce = getHeader(HeaderMap.Request, "content-encoding");
+      if (this.policyApplies && ce !== null && ce.trim().toLowerCase() != "identity") {
+        // The gateway reads bodies as they are; a backend that inflates would run unchecked bytes.
+        this.reply(415, errorResponse("null", codes.INVALID_REQUEST, codes.MSG_CONTENT_ENCODING + ce), "mcp_content_encoding");
+        return STOP_ITERATION;
+      }
       this.phase = PassPhase.RequestBody;
       return STOP_ITERATION;
     }
@@ -76,9 +86,7 @@ export class PassStream {
       this.reply(405, errorResponse("null", codes.INVALID_REQUEST, "Method Not Allowed: use POST, GET or DELETE"), "mcp_method_not_allowed");
       return STOP_ITERATION;
     }
-    if (!this.forward("")) return STOP_ITERATION;
-    if (method == "DELETE" && this.gatewayId.length > 0) setShared(sessionKey(this.gatewayId), "", 0);
-    return CONTINUE;
+    return this.forward([""]) ? CONTINUE : STOP_ITERATION;
   }
 
   onRequestBody(size: u32, endOfStream: bool): i32 {
@@ -93,143 +101,183 @@ export class PassStream {
     return this.finishRequest() == CONTINUE ? CONTINUE : STOP_ITERATION;
   }
 
+  /**
+   * The body is complete. Checks in order: credentials (401), session (404), what the body
+   * is (400: unreadable or ambiguous under a policy, mirrors that disagree with it), the tool
+   * policy (-32602), the session limit for an initialize (503); then the request goes on.
+   */
   private finishRequest(): i32 {
-    const body = String.UTF8.decode(getBuffer(Buffer.RequestBody, 0, this.bodySize));
-    const ins = inspectBody(body, this.policy);
+    const ins = inspectBody(Uint8Array.wrap(getBuffer(Buffer.RequestBody, 0, this.bodySize)), this.policy);
     this.inspection = ins;
+    const version = headerValues(this.headers, VERSION_HEADER);
+    this.modern = version.length == 1 && isModern(version[0]);
+    if (!this.authorize(ins.unreadable ? [""] : ins.tools)) return STOP_AND_BUFFER;
+    if (!this.modern && !this.checkSession()) return STOP_AND_BUFFER;
+    if (ins.unreadable) {
+      if (this.policyApplies) return this.refuse(400, errorResponse("null", codes.PARSE_ERROR, codes.MSG_UNREADABLE_BODY));
+      return this.resume();
+    }
+    if (this.policyApplies && ins.ambiguousKey.length > 0) {
+      return this.refuse(400, errorResponse("null", codes.INVALID_REQUEST, codes.MSG_AMBIGUOUS_KEY + ins.ambiguousKey));
+    }
+    if (!this.checkMirrors(ins, version)) return STOP_AND_BUFFER;
     if (ins.toolName.length > 0) {
       setProperty("mcp_server_name", this.config.serverName);
       setProperty("mcp_tool_name", ins.toolName);
     }
-    if (!this.checkSession()) return STOP_AND_BUFFER;
     if (ins.deniedTool.length > 0) {
       // The backend never sees a call of a tool outside the policy.
-      this.reply(200, errorResponse(ins.deniedId, codes.INVALID_PARAMS, codes.MSG_TOOL_NOT_ALLOWED + ins.deniedTool), "mcp_tool_not_allowed");
-      return STOP_AND_BUFFER;
+      return this.refuse(200, errorResponse(ins.deniedId, codes.INVALID_PARAMS, codes.MSG_TOOL_NOT_ALLOWED + ins.deniedTool));
     }
-    return this.forward(ins.toolName) ? CONTINUE : STOP_AND_BUFFER;
+    if (ins.initialize && !this.modern && this.table.full()) return this.refuse(503, this.sessionsFull());
+    return this.resume();
   }
 
   /**
-   * Prepares the held request for the backend: session id swap (404 when unknown or
-   * expired), credentials (401 when a required one is missing), path and authority from
-   * mcpServerURL. False when it answered locally instead.
+   * The era and the mirrored headers (spec 2026-07-28: a server that reads the body MUST
+   * refuse a mirror that disagrees with it). Versions are the backend's to accept or refuse.
    */
-  private forward(tool: string): bool {
-    if (!this.sessionChecked && !this.checkSession()) return false;
-    const auth: AuthOutcome = authorize(this.config.security, tool);
+  private checkMirrors(ins: Inspection, version: string[]): bool {
+    if (ins.batch) {
+      // Batches are a legacy form: a modern request is one message.
+      if (!this.modern) return true;
+      this.refuse(400, errorResponse("null", codes.INVALID_REQUEST, codes.MSG_MODERN_BATCH));
+      return false;
+    }
+    const mirrors = new Mirrors(version, headerValues(this.headers, METHOD_HEADER), headerValues(this.headers, NAME_HEADER));
+    const era = checkEra(ins.method, ins.paramsRaw, ins.isRequest, mirrors, false);
+    if (era.refused) {
+      this.refuse(<u32>era.status, errorResponse("null", era.code, era.message, era.dataRaw));
+      return false;
+    }
+    return true;
+  }
+
+  /** GET and DELETE (and an empty POST): credentials and session, then on to the backend. */
+  private forward(tools: string[]): bool {
+    if (!this.authorize(tools)) return false;
+    if (!this.checkSession()) return false;
+    return this.resume() == CONTINUE;
+  }
+
+  /**
+   * Credentials for every tool of the request: 401 when a required one is missing, 400 when
+   * they disagree (a batch) or cannot be written into a header. False when it answered.
+   */
+  private authorize(tools: string[]): bool {
+    const auth: AuthOutcome = authorizeTools(this.config.security, tools);
+    this.auth = auth;
     if (auth.denied) {
       this.phase = PassPhase.Done;
       replyUnauthorized("null", auth.challenge, this.corsHeaders);
       return false;
     }
+    if (auth.conflict) {
+      this.refuse(400, errorResponse("null", codes.INVALID_REQUEST, codes.MSG_MIXED_CREDENTIALS));
+      return false;
+    }
+    if (auth.invalid) {
+      this.refuse(400, errorResponse("null", codes.INVALID_REQUEST, codes.MSG_BAD_CREDENTIAL));
+      return false;
+    }
+    return true;
+  }
+
+  /** Rewrites the held request for the backend (path and authority of mcpServerURL, credentials) and lets it go. */
+  private resume(): i32 {
+    if (this.modern) removeHeader(HeaderMap.Request, SESSION_HEADER);
+    const auth = this.auth;
     const u = this.config.url;
     replaceHeader(HeaderMap.Request, ":path", auth.pathWith(u.path));
     replaceHeader(HeaderMap.Request, ":authority", u.authority);
     for (let i = 0; i < auth.headers.length; i++) replaceHeader(HeaderMap.Request, auth.headers[i].name, auth.headers[i].value);
     this.phase = PassPhase.Upstream;
-    return true;
+    return CONTINUE;
   }
 
-  /** Resolves the session id once; answers 404 (false) when it is unknown or expired. */
+  /** Resolves the session id; answers 404 (false) when it is unknown, expired or not the caller's. */
   private checkSession(): bool {
-    this.sessionChecked = true;
-    if (this.swapSessionId()) return true;
+    const sid = getHeader(HeaderMap.Request, SESSION_HEADER);
+    if (sid === null) return true;
+    this.gatewayId = sid;
+    const backendId = this.table.resolve(sid, credentialHash(this.binding));
+    if (backendId !== null) {
+      replaceHeader(HeaderMap.Request, SESSION_HEADER, backendId!);
+      return true;
+    }
     this.phase = PassPhase.Done;
     replySessionNotFound(this.corsHeaders);
     return false;
   }
 
-  /** Replaces the gateway session id with the backend's; false when it is unknown/expired. */
-  private swapSessionId(): bool {
-    const sid = getHeader(HeaderMap.Request, SESSION_HEADER);
-    if (sid === null) return true;
-    this.gatewayId = sid;
-    if (!isGatewayIdShape(sid)) return false;
-    const key = sessionKey(sid);
-    const sv = getShared(key);
-    const entry = decodeEntry(sv.value);
-    if (entry === null) return false;
-    const now = nowMs();
-    if (isExpired(entry.lastSeenMs, now, this.config.sessionIdleMs)) {
-      setShared(key, "", sv.cas);
-      return false;
-    }
-    if (needsTouch(entry.lastSeenMs, now, this.config.sessionIdleMs)) setShared(key, encodeEntry(entry.backendId, now), sv.cas);
-    replaceHeader(HeaderMap.Request, SESSION_HEADER, entry.backendId);
-    return true;
-  }
-
   onResponseHeaders(endOfStream: bool): i32 {
     if (this.phase != PassPhase.Upstream) return CONTINUE;
     const status = getHeader(HeaderMap.Response, ":status");
-    if (status == "404" && this.gatewayId.length > 0) {
-      // The backend no longer knows the session: forget the mapping; the 404 goes through.
-      setShared(sessionKey(this.gatewayId), "", 0);
-    }
-    this.swapResponseSessionId();
+    // The backend ended the session (DELETE accepted) or no longer knows it (404): so does
+    // the gateway. A refused DELETE (405 is allowed) leaves the session usable.
+    const ended = status == "404" || (this.method == "DELETE" && status !== null && status!.startsWith("2"));
+    if (ended && this.gatewayId.length > 0) this.table.close(this.gatewayId);
+    if (!this.swapResponseSessionId()) return STOP_ITERATION;
     for (let i = 0; i < this.corsHeaders.length; i++) replaceHeader(HeaderMap.Response, this.corsHeaders[i].name, this.corsHeaders[i].value);
-    if (endOfStream || this.inspection.toolsListIds.length == 0 || this.policy.unrestricted) return CONTINUE;
-    if (isEventStream(getHeader(HeaderMap.Response, "content-type"))) {
-      this.bodyMode = BodyMode.SseRewrite;
-      this.framer = new SseFramer(this.config.maxResponseBytes);
-      removeHeader(HeaderMap.Response, "content-length");
-      return CONTINUE;
-    }
-    this.bodyMode = BodyMode.JsonBuffer;
-    return STOP_ITERATION; // held until the whole JSON body is rewritten (content-length changes)
+    const f = new ListFilter(this.policy, this.inspection.toolsListIds, this.method == "GET", this.config.maxResponseBytes);
+    this.filter = f;
+    return f.onHeaders(endOfStream);
   }
 
-  /** A backend session id never reaches the client: it becomes the gateway's. */
-  private swapResponseSessionId(): void {
+  /**
+   * A backend session id never reaches the client: it becomes the gateway's. False when
+   * every session slot is taken: the answer is replaced by a 503 and the backend session ended.
+   */
+  private swapResponseSessionId(): bool {
     const backendId = getHeader(HeaderMap.Response, SESSION_HEADER);
-    if (backendId === null || backendId.length == 0) return;
-    if (this.gatewayId.length > 0 && isGatewayIdShape(this.gatewayId)) {
+    if (backendId === null || backendId.length == 0) return true;
+    if (this.modern) {
+      removeHeader(HeaderMap.Response, SESSION_HEADER);
+      return true;
+    }
+    if (this.gatewayId.length > 0) {
       replaceHeader(HeaderMap.Response, SESSION_HEADER, this.gatewayId);
-      return;
+      return true;
     }
-    const gid = base64url(randomBytes(SESSION_ID_BYTES));
-    if (!setShared(sessionKey(gid), encodeEntry(backendId, nowMs()), 0)) {
-      log(Level.Error, "mcp-proxy: could not store a session in shared data");
+    const gid = this.table.open(backendId, credentialHash(this.binding));
+    if (gid === null) {
+      this.endBackendSession(backendId);
+      this.phase = PassPhase.Done;
+      replyJson(503, this.sessionsFull(), "mcp_sessions_full", null, this.corsHeaders);
+      return false;
     }
-    this.plugin.remember(gid);
-    replaceHeader(HeaderMap.Response, SESSION_HEADER, gid);
+    replaceHeader(HeaderMap.Response, SESSION_HEADER, gid!);
+    return true;
+  }
+
+  /** DELETE of a backend session the gateway could not map (unawaited, from the root context). */
+  private endBackendSession(backendId: string): void {
+    const cluster = this.config.cluster.length > 0 ? this.config.cluster : routeCluster();
+    if (cluster.length == 0) return;
+    const h = new Array<Header>();
+    h.push(new Header(":method", "DELETE"));
+    h.push(new Header(":path", this.config.url.path));
+    h.push(new Header(":authority", this.config.url.authority));
+    h.push(new Header(":scheme", this.config.url.scheme));
+    h.push(new Header(SESSION_HEADER, backendId));
+    setEffectiveContext(this.plugin.id);
+    httpCall(cluster, h, new ArrayBuffer(0), <u32>this.config.timeoutMs);
+    setEffectiveContext(this.id);
   }
 
   onResponseBody(size: u32, endOfStream: bool): i32 {
-    if (this.phase != PassPhase.Upstream) return CONTINUE;
-    if (this.bodyMode == BodyMode.JsonBuffer) {
-      if (!endOfStream) return STOP_AND_BUFFER;
-      const body = String.UTF8.decode(getBuffer(Buffer.ResponseBody, 0, size));
-      const rewritten = rewriteJsonBody(body, this.inspection.toolsListIds, this.policy);
-      if (rewritten !== null) {
-        const bytes = String.UTF8.encode(rewritten);
-        setBuffer(Buffer.ResponseBody, size, bytes);
-        replaceHeader(HeaderMap.Response, "content-length", bytes.byteLength.toString());
-      }
-      return CONTINUE;
-    }
-    if (this.bodyMode == BodyMode.SseRewrite) return this.rewriteSseChunk(size, endOfStream);
-    return CONTINUE;
+    if (this.phase != PassPhase.Upstream || this.filter === null) return CONTINUE;
+    return this.filter!.onBody(size, endOfStream);
   }
 
-  /** Forwards complete events as they arrive; only the tools/list answer is rewritten. */
-  private rewriteSseChunk(size: u32, endOfStream: bool): i32 {
-    const framer = this.framer!;
-    const chunk = Uint8Array.wrap(getBuffer(Buffer.ResponseBody, 0, size));
-    const events = framer.push(chunk);
-    const parts = new Array<Uint8Array>();
-    for (let i = 0; i < events.length; i++) {
-      const r = rewriteSseEvent(events[i], this.inspection.toolsListIds, this.policy);
-      parts.push(r !== null ? Uint8Array.wrap(String.UTF8.encode(r)) : events[i]);
-    }
-    if (endOfStream || framer.overflow) {
-      // Past the bound (or at the end) the rest goes through unparsed.
-      parts.push(framer.takeRest());
-      if (framer.overflow) this.bodyMode = BodyMode.Stream;
-    }
-    setBuffer(Buffer.ResponseBody, size, concat(parts));
-    return CONTINUE;
+  private sessionsFull(): string {
+    return errorResponse("null", codes.SERVER_BUSY, codes.MSG_SESSIONS_FULL + this.config.maxSessions.toString() + ")");
+  }
+
+  /** Answers locally; the request ends here (the held headers are never resumed). */
+  private refuse(status: u32, body: string): i32 {
+    this.reply(status, body, "mcp_refused");
+    return STOP_AND_BUFFER;
   }
 
   private reply(status: u32, body: string, details: string): void {
@@ -237,16 +285,3 @@ export class PassStream {
     replyJson(status, body, details, null, this.corsHeaders);
   }
 }
-
-function concat(parts: Uint8Array[]): ArrayBuffer {
-  let n = 0;
-  for (let i = 0; i < parts.length; i++) n += parts[i].length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (let i = 0; i < parts.length; i++) {
-    out.set(parts[i], at);
-    at += parts[i].length;
-  }
-  return out.buffer;
-}
-

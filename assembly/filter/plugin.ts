@@ -2,22 +2,27 @@
 // one filter instance. Configuration is read and checked once, in onConfigure; a bad one
 // refuses the plugin (Envoy then rejects the listener/filter config) with a log line.
 import { Config, Mode, Transport } from "../config/config";
-import { decodeEntry, isExpired, sessionKey } from "../passthrough/session";
 import { PluginConfig, parsePlugin } from "../config/rules";
-import { Level, getPluginConfiguration, getProperty, getShared, log, setShared, setTickPeriod } from "../host/host";
+import { Level, getPluginConfiguration, getProperty, log, setTickPeriod } from "../host/host";
+import { SessionTable } from "./sessions";
 
-/** How often minted sessions are checked for idle expiry (ms). */
+/** How often session slots are swept for idle expiry (ms). */
 // @ts-ignore: decorator
-@inline const SWEEP_EVERY_MS: i64 = 5000;
+@inline const SWEEP_EVERY_MS: i64 = 1000;
+
+/** Slots swept per server per sweep: a whole table in about half a minute, at least 64. */
+function sweepChunk(max: u32): u32 {
+  const c = (max + 29) / 30;
+  return c < 64 ? 64 : c;
+}
 
 /** One configured filter instance. */
 export class Plugin {
   config: PluginConfig | null = null;
-  /** Gateway session ids minted on this worker, swept from shared data once idle-expired. */
-  minted: string[] = [];
   lastSweepMs: i64 = 0;
-  /** Smallest session idle TTL over this plugin's pass-through configurations (ms). */
-  sessionTtlMs: i64 = 0;
+  /** The session tables of this plugin's pass-through configurations, and where each sweep resumes. */
+  tables: SessionTable[] = [];
+  cursors: u32[] = [];
 
   constructor(public id: u32) {}
 
@@ -44,38 +49,27 @@ export class Plugin {
       // Pass-through sessions are swept on the tick too (shared data has no expiry of its own).
       if (c.mode == Mode.Passthrough) {
         tick = tick == 0 ? 1000 : min(tick, 1000);
-        this.sessionTtlMs = this.sessionTtlMs == 0 ? c.sessionIdleMs : min(this.sessionTtlMs, c.sessionIdleMs);
+        const t = new SessionTable(c.serverName, <u32>c.maxSessions, c.sessionIdleMs);
+        t.ensure();
+        this.tables.push(t);
+        this.cursors.push(0);
       }
     }
     if (tick > 0 && !setTickPeriod(<u32>tick)) log(Level.Warn, "mcp-proxy: tick period refused by host");
     return true;
   }
 
-  /** Records a session id minted by this worker for the idle sweep. */
-  remember(gatewayId: string): void {
-    this.minted.push(gatewayId);
-  }
-
   /**
-   * Clears minted sessions that went idle past the TTL (any worker may have refreshed them:
-   * the stored last-use time decides). Runs at most every SWEEP_EVERY_MS.
+   * Frees idle-expired session slots, a chunk per table per sweep (every worker sweeps from
+   * its own position; CAS keeps two workers from freeing one slot twice).
    */
   sweep(now: i64): void {
-    if (this.minted.length == 0 || now - this.lastSweepMs < SWEEP_EVERY_MS) return;
+    if (this.tables.length == 0 || now - this.lastSweepMs < SWEEP_EVERY_MS) return;
     this.lastSweepMs = now;
-    const kept = new Array<string>();
-    for (let i = 0; i < this.minted.length; i++) {
-      const key = sessionKey(this.minted[i]);
-      const sv = getShared(key);
-      const e = decodeEntry(sv.value);
-      if (e === null) continue;
-      if (isExpired(e.lastSeenMs, now, this.sessionTtlMs)) {
-        setShared(key, "", sv.cas);
-        continue;
-      }
-      kept.push(this.minted[i]);
+    for (let i = 0; i < this.tables.length; i++) {
+      const t = this.tables[i];
+      this.cursors[i] = t.sweep(this.cursors[i], sweepChunk(t.max));
     }
-    this.minted = kept;
   }
 
   /**

@@ -7,10 +7,11 @@
 //   pass-through mode (`mcp-passthrough`) → PassStream (filter/passthrough.ts)
 import { Config, Mode } from "../config/config";
 import { ALLOW_METHODS, originAllowed, preflightHeaders, responseHeaders as corsResponseHeaders } from "../passthrough/cors";
-import { Header, HeaderMap, getHeader, removeHeader } from "../host/host";
+import { Header, HeaderMap, getHeaders, removeHeader } from "../host/host";
+import { findHeader, headerValues } from "../http/header";
 import * as codes from "../jsonrpc/codes";
 import { errorResponse } from "../jsonrpc/message";
-import { ALLOW_TOOLS_HEADER } from "../mcp/tools";
+import { ALLOW_TOOLS_HEADER, effectivePolicyOf } from "../mcp/tools";
 import { PassStream } from "./passthrough";
 import { Plugin } from "./plugin";
 import { replyEmpty, replyJson } from "./reply";
@@ -28,23 +29,28 @@ export class Stream {
 
   constructor(public id: u32, public plugin: Plugin) {}
 
-  /** Request headers: configuration, Origin, then the mode's own handling. */
+  /**
+   * Request headers: configuration, Origin, then the mode's own handling. The headers are
+   * read once; every copy of x-envoy-allow-mcp-tools narrows the tool policy.
+   */
   onRequestHeaders(endOfStream: bool): i32 {
-    const authority = getHeader(HeaderMap.Request, ":authority");
+    const headers = getHeaders(HeaderMap.Request);
+    const authority = findHeader(headers, ":authority");
     const cfg = this.plugin.select(authority !== null ? authority : "");
     // No configuration applies (no matching rule, no global one): leave the request alone.
     if (cfg === null) return CONTINUE;
-    const m = getHeader(HeaderMap.Request, ":method");
+    const m = findHeader(headers, ":method");
     const method = m !== null ? m : "";
-    if (!this.checkOrigin(cfg, method)) return STOP_ITERATION;
-    const allowHeader = getHeader(HeaderMap.Request, ALLOW_TOOLS_HEADER);
-    if (allowHeader !== null) removeHeader(HeaderMap.Request, ALLOW_TOOLS_HEADER);
+    if (!this.checkOrigin(cfg, method, headers)) return STOP_ITERATION;
+    const allow = headerValues(headers, ALLOW_TOOLS_HEADER);
+    if (allow.length > 0) removeHeader(HeaderMap.Request, ALLOW_TOOLS_HEADER);
+    const policy = effectivePolicyOf(cfg.allowTools, allow);
     if (cfg.mode == Mode.Passthrough) {
-      const pass = new PassStream(this.id, this.plugin, cfg, allowHeader, this.corsHeaders);
+      const pass = new PassStream(this.id, this.plugin, cfg, policy, headers, this.corsHeaders);
       this.pass = pass;
       return pass.onRequestHeaders(method, endOfStream);
     }
-    const term = new TermStream(this.id, this.plugin, cfg, allowHeader, this.corsHeaders);
+    const term = new TermStream(this.id, this.plugin, cfg, policy, headers, this.corsHeaders);
     this.term = term;
     return term.onRequestHeaders(method, endOfStream);
   }
@@ -53,8 +59,8 @@ export class Stream {
    * Origin check (MCP transports: validate Origin against DNS rebinding) and CORS preflight.
    * False when the request was answered (403, or the preflight's 204).
    */
-  private checkOrigin(cfg: Config, method: string): bool {
-    const origin = getHeader(HeaderMap.Request, "origin");
+  private checkOrigin(cfg: Config, method: string, headers: Header[]): bool {
+    const origin = findHeader(headers, "origin");
     if (origin !== null) {
       if (!originAllowed(origin, cfg.allowOrigins)) {
         replyJson(403, errorResponse("null", codes.INVALID_REQUEST, "Forbidden: origin " + origin + " is not allowed"), "mcp_origin_forbidden");
@@ -62,7 +68,7 @@ export class Stream {
       }
       this.corsHeaders = corsResponseHeaders(origin);
       if (method == "OPTIONS") {
-        replyEmpty(204, "mcp_preflight", preflightHeaders(origin, getHeader(HeaderMap.Request, "access-control-request-headers")));
+        replyEmpty(204, "mcp_preflight", preflightHeaders(origin, findHeader(headers, "access-control-request-headers")));
         return false;
       }
     } else if (method == "OPTIONS") {

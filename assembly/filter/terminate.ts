@@ -14,7 +14,8 @@
 // (2026-07-28) request carries its version in `_meta` and the MCP-Protocol-Version header,
 // and is checked as the spec requires before anything else (mcp/modern.ts).
 import { Config, Transport } from "../config/config";
-import { Buffer, Header, HeaderMap, getBuffer, getHeader, getHeaders, setProperty } from "../host/host";
+import { Buffer, Header, HeaderMap, getBuffer, setProperty } from "../host/host";
+import { findHeader, headerValues } from "../http/header";
 import * as codes from "../jsonrpc/codes";
 import { Message, MessageKind, errorResponse, parseMessage, resultResponse } from "../jsonrpc/message";
 import { member, skipWs, stringAt } from "../jsonrpc/scan";
@@ -23,7 +24,7 @@ import { VERSION_HEADER } from "../mcp/headers";
 import { EraCheck, METHOD_HEADER, Mirrors, NAME_HEADER, checkEra } from "../mcp/modern";
 import { buildCallParams } from "../mcp/params";
 import { discoverResult } from "../mcp/results";
-import { effectivePolicy, parseToolsHeader } from "../mcp/tools";
+import { ToolPolicy } from "../mcp/tools";
 import { LATEST_VERSION, isSupported, negotiate } from "../mcp/version";
 import { Era } from "../terminate/era";
 import { ClientSide, Exchange } from "../terminate/exchange";
@@ -52,10 +53,13 @@ export class TermStream {
   auth: AuthOutcome = new AuthOutcome();
   /** The backend exchange of a tools/list or tools/call. */
   backend: BackendCall | null = null;
-  /** Every request header, read once in the body phase (mirrors, Mcp-Param-*). */
-  private headers: Header[] = [];
+  /** Every request header as the client sent it (mirrors, Mcp-Param-*). */
+  private headers: Header[];
 
-  constructor(public id: u32, public plugin: Plugin, public config: Config, public allowHeader: string | null, public corsHeaders: Header[]) {}
+  constructor(public id: u32, public plugin: Plugin, public config: Config, public policy: ToolPolicy,
+    headers: Header[], public corsHeaders: Header[]) {
+    this.headers = headers;
+  }
 
   onRequestHeaders(method: string, endOfStream: bool): i32 {
     if (method != "POST") {
@@ -94,15 +98,7 @@ export class TermStream {
       this.reply(400, errorResponse("null", codes.INVALID_REQUEST, codes.MSG_EMPTY_BODY), "mcp_empty_body");
       return;
     }
-    this.headers = getHeaders(HeaderMap.Request);
     this.dispatchMessage(this.config, parseMessage(String.UTF8.decode(bytes)));
-  }
-
-  /** Every copy of request header `name` (lower case). */
-  private headerValues(name: string): string[] {
-    const out = new Array<string>();
-    for (let i = 0; i < this.headers.length; i++) if (this.headers[i].name == name) out.push(this.headers[i].value);
-    return out;
   }
 
   /** Routes one parsed client message to its local answer or to the backend. */
@@ -118,7 +114,7 @@ export class TermStream {
     }
     const isRequest = msg.kind == MessageKind.Request;
     if (isRequest && !this.checkCredentials(cfg, msg)) return;
-    const mirrors = new Mirrors(this.headerValues(VERSION_HEADER), this.headerValues(METHOD_HEADER), this.headerValues(NAME_HEADER));
+    const mirrors = new Mirrors(headerValues(this.headers, VERSION_HEADER), headerValues(this.headers, METHOD_HEADER), headerValues(this.headers, NAME_HEADER));
     const era = checkEra(msg.method, msg.paramsRaw, isRequest, mirrors, true);
     if (era.refused) {
       this.reply(<u32>era.status, errorResponse(msg.idRaw, era.code, era.message, era.dataRaw), "mcp_invalid_request");
@@ -155,7 +151,11 @@ export class TermStream {
       if (n !== null) tool = n;
     }
     this.auth = authorize(cfg.security, tool);
-    if (!this.auth.denied) return true;
+    if (this.auth.ok) return true;
+    if (this.auth.invalid) {
+      this.reply(400, errorResponse(msg.idRaw, codes.INVALID_REQUEST, codes.MSG_BAD_CREDENTIAL), "mcp_bad_credential");
+      return false;
+    }
     this.done();
     replyUnauthorized(msg.idRaw, this.auth.challenge, this.corsHeaders);
     return false;
@@ -177,7 +177,7 @@ export class TermStream {
   private startExchange(cfg: Config, msg: Message, era: EraCheck): void {
     const params = buildCallParams(msg.method, msg.paramsRaw);
     if (params.errorCode != 0) return this.answer(errorResponse(msg.idRaw, params.errorCode, params.errorMessage));
-    const policy = effectivePolicy(cfg.allowTools, this.allowHeader);
+    const policy = this.policy;
     if (msg.method == "tools/call") {
       // Filter-state properties for access logs (`%FILTER_STATE(wasm.mcp_tool_name:PLAIN)%`).
       setProperty("mcp_server_name", cfg.serverName);
@@ -190,7 +190,7 @@ export class TermStream {
     if (cluster.length == 0) {
       return this.answer(errorResponse(msg.idRaw, codes.INTERNAL_ERROR, "gateway has no cluster for the backend: set server.cluster"));
     }
-    const cv = getHeader(HeaderMap.Request, VERSION_HEADER);
+    const cv = findHeader(this.headers, VERSION_HEADER);
     const version = cv !== null && isSupported(cv) ? cv : LATEST_VERSION;
     // Legacy HTTP+SSE backends predate discover; Streamable HTTP ones are probed once.
     const backendEra = cfg.transport == Transport.Sse ? Era.Legacy : readEra(cluster, cfg);
@@ -210,7 +210,7 @@ export class TermStream {
     const c = new ClientSide();
     c.modern = era.modern;
     c.metaRaw = era.meta.raw;
-    c.perRequestPolicy = this.allowHeader !== null && parseToolsHeader(this.allowHeader!).length > 0;
+    c.perRequestPolicy = this.policy.perRequest;
     for (let i = 0; i < this.headers.length; i++) {
       const h = this.headers[i];
       if (h.name.startsWith(PARAM_HEADER_PREFIX)) c.paramHeaders.push(h);

@@ -31,3 +31,23 @@ export function parseStatus(s: string): i32 {
   }
   return v;
 }
+
+/**
+ * True when `value` may be written as a header value: no CR, LF, NUL or other control
+ * character but HTAB (RFC 9110 §5.5). Values the gateway builds from client input are
+ * checked before they are written, rather than left for Envoy to refuse.
+ */
+export function isSafeHeaderValue(value: string): bool {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if ((c < 0x20 && c != 0x09) || c == 0x7f) return false;
+  }
+  return true;
+}
+
+/** Every value of header `name` (lower case, as Envoy's maps hold names) in `headers`. */
+export function headerValues(headers: Header[], name: string): string[] {
+  const out = new Array<string>();
+  for (let i = 0; i < headers.length; i++) if (headers[i].name == name) out.push(headers[i].value);
+  return out;
+}

@@ -15,6 +15,9 @@
 /** Implementation-defined server error (-32000..-32099): credential missing or refused. */
 // @ts-ignore: decorator
 @inline export const UNAUTHORIZED: i32 = -32001;
+/** Implementation-defined server error: the gateway cannot take more sessions (HTTP 503). */
+// @ts-ignore: decorator
+@inline export const SERVER_BUSY: i32 = -32000;
 /** MCP 2026-07-28: a mirrored header is missing, repeated or disagrees with the body (HTTP 400). */
 // @ts-ignore: decorator
 @inline export const HEADER_MISMATCH: i32 = -32020;
@@ -46,3 +49,10 @@ export const MSG_SESSION_NOT_FOUND = "Session not found";
 export const MSG_UNSUPPORTED_VERSION = "Unsupported protocol version: ";
 export const MSG_BAD_INPUT_RESPONSES = "Invalid params: inputResponses must be an object";
 export const MSG_BAD_REQUEST_STATE = "Invalid params: requestState must be a string";
+export const MSG_CONTENT_ENCODING = "Invalid Request: the gateway reads request bodies as sent; unsupported Content-Encoding: ";
+export const MSG_UNREADABLE_BODY = "Parse error: the body is not strictly valid UTF-8 JSON within the gateway's nesting limit";
+export const MSG_AMBIGUOUS_KEY = "Invalid Request: ambiguous key (repeated, or differing from a JSON-RPC/MCP key only by case): ";
+export const MSG_MODERN_BATCH = "Invalid Request: a 2026-07-28 request is one JSON-RPC message, not a batch";
+export const MSG_MIXED_CREDENTIALS = "Invalid Request: the batch holds tools that need different backend credentials; send them separately";
+export const MSG_BAD_CREDENTIAL = "Invalid Request: the credential holds characters a header cannot carry";
+export const MSG_SESSIONS_FULL = "Server busy: the gateway's session limit is reached (server.maxSessions ";

@@ -8,6 +8,9 @@ export const ALLOW_TOOLS_HEADER = "x-envoy-allow-mcp-tools";
 
 /** A set of allowed tool names; `unrestricted` when neither config nor header limits it. */
 export class ToolPolicy {
+  /** True when the x-envoy-allow-mcp-tools header narrowed the set (it differs per request). */
+  perRequest: bool = false;
+
   constructor(public unrestricted: bool, public names: Set<string>) {}
 
   /** True when `name` may be listed and called. */
@@ -27,25 +30,38 @@ export function parseToolsHeader(value: string): string[] {
   return out;
 }
 
-/**
- * The effective policy. `config` null = no allowTools configured. `header` null or blank =
- * header absent or empty, which adds no restriction.
- */
+/** The effective policy for one copy of the header (null = absent); see effectivePolicyOf. */
 export function effectivePolicy(config: string[] | null, header: string | null): ToolPolicy {
-  const fromHeader = header !== null ? parseToolsHeader(header) : new Array<string>();
-  const hasHeader = fromHeader.length > 0;
-  if (config === null && !hasHeader) return new ToolPolicy(true, new Set<string>());
-  const names = new Set<string>();
-  if (config !== null && hasHeader) {
-    const allowed = new Set<string>();
-    for (let i = 0; i < config.length; i++) allowed.add(config[i]);
-    for (let i = 0; i < fromHeader.length; i++) if (allowed.has(fromHeader[i])) names.add(fromHeader[i]);
-  } else if (config !== null) {
+  return effectivePolicyOf(config, header !== null ? [header] : new Array<string>());
+}
+
+/**
+ * The effective policy: `config` (null = no allowTools configured) intersected with every
+ * copy of the header. Higress semantics per copy: an empty value adds no restriction; a value
+ * that names no tool (" , , ") allows none. Several copies each narrow the set, so a client
+ * cannot widen what an upstream filter set by adding a copy of its own.
+ */
+export function effectivePolicyOf(config: string[] | null, headers: string[]): ToolPolicy {
+  let names: Set<string> | null = null;
+  if (config !== null) {
+    names = new Set<string>();
     for (let i = 0; i < config.length; i++) names.add(config[i]);
-  } else {
-    for (let i = 0; i < fromHeader.length; i++) names.add(fromHeader[i]);
   }
-  return new ToolPolicy(false, names);
+  let narrowed = false;
+  for (let h = 0; h < headers.length; h++) {
+    if (headers[h].trim().length == 0) continue;
+    narrowed = true;
+    const listed = parseToolsHeader(headers[h]);
+    const next = new Set<string>();
+    for (let i = 0; i < listed.length; i++) {
+      if (names === null || names.has(listed[i])) next.add(listed[i]);
+    }
+    names = next;
+  }
+  if (names === null) return new ToolPolicy(true, new Set<string>());
+  const p = new ToolPolicy(false, names);
+  p.perRequest = narrowed;
+  return p;
 }
 
 /**

@@ -1,13 +1,30 @@
-// What the pass-through mode needs to know about a client POST before forwarding it: is it
-// an initialize (its answer carries the session id to swap), a tools/list (its answer is
-// filtered), a tools/call (checked against the tool policy). Anything the gateway cannot
-// read is forwarded as it is: the backend answers malformed input itself.
+// What the pass-through mode needs to know about a client POST before forwarding it, read
+// strictly. A policy decided on one reading of a body and executed on another is a bypass, so
+// when a policy applies the gateway refuses what it cannot read exactly as every backend would:
+//   - bytes that are not strictly valid UTF-8 (decoders disagree on what follows a bad byte),
+//   - text that is not JSON, or nested deeper than the validator reads,
+//   - a JSON-RPC key that parsers resolve differently: one repeated (JS and Python take the
+//     last, others the first), or respelled by case (Go's encoding/json matches keys
+//     case-insensitively, with Unicode simple folding: U+017F ſ ≈ s, U+212A K ≈ k).
+// Without a policy such bodies go to the backend untouched: it answers malformed input itself.
 import { validateJSON } from "json-as/assembly/util/validateJson";
-import { Kind, elements, kindAt, kindOf, member, skipWs, stringAt, textOf } from "../jsonrpc/scan";
+import { Kind, elements, kindAt, kindOf, member, members, skipWs, stringAt, textOf } from "../jsonrpc/scan";
 import { ToolPolicy } from "../mcp/tools";
+import { isValidUtf8 } from "../util/utf8";
+
+/** Keys of a JSON-RPC message whose spelling decides what runs. */
+const MESSAGE_KEYS: string[] = ["jsonrpc", "method", "id", "params"];
+/** Keys of `params` whose spelling decides which tool runs and with what. */
+const PARAMS_KEYS: string[] = ["name", "arguments"];
 
 /** One client POST body, as far as the gateway cares. */
 export class Inspection {
+  /** The body could not be read exactly: not strict UTF-8, not JSON, or nested too deep. */
+  unreadable: bool = false;
+  /** A key parsers disagree on ("" when none): repeated, or respelled by case folding. */
+  ambiguousKey: string = "";
+  /** The body is a JSON array (a batch). */
+  batch: bool = false;
   /** True when some message is an initialize request. */
   initialize: bool = false;
   /** Raw ids of the tools/list requests (a batch may hold several). */
@@ -15,43 +32,97 @@ export class Inspection {
   /** Raw id and name of the first tools/call the policy refuses ("" when none). */
   deniedId: string = "null";
   deniedTool: string = "";
-  /** The tool of the (first) tools/call, for credentials and access logs. */
+  /** The tool of the (first) tools/call, for access logs. */
   toolName: string = "";
+  /** The tool of every message ("" for a message that is not a tools/call): credentials. */
+  tools: string[] = [];
+  /** A single message (not a batch): its method, raw params and whether it has an id. */
+  method: string = "";
+  paramsRaw: string = "";
+  isRequest: bool = false;
 }
 
 /** Inspects a POST body (a message or a batch) under `policy`. */
-export function inspectBody(body: string, policy: ToolPolicy): Inspection {
+export function inspectBody(bytes: Uint8Array, policy: ToolPolicy): Inspection {
   const out = new Inspection();
-  if (!validateJSON(body)) return out;
+  if (!isValidUtf8(bytes)) {
+    out.unreadable = true;
+    return out;
+  }
+  const body = String.UTF8.decodeUnsafe(bytes.dataStart, <usize>bytes.length);
+  if (!validateJSON(body)) {
+    out.unreadable = true;
+    return out;
+  }
   const top = kindAt(body, 0);
   const start = skipWs(body, 0);
   if (top == Kind.Object) {
-    inspectMessage(body, start, policy, out);
+    inspectMessage(body, start, policy, out, true);
   } else if (top == Kind.Array) {
+    out.batch = true;
     const items = elements(body, start);
     for (let i = 0; i < items.length; i++) {
-      if (kindOf(body, items[i]) == Kind.Object) inspectMessage(body, items[i].start, policy, out);
+      if (kindOf(body, items[i]) == Kind.Object) inspectMessage(body, items[i].start, policy, out, false);
     }
   }
+  if (out.tools.length == 0) out.tools.push("");
   return out;
 }
 
-function inspectMessage(s: string, at: i32, policy: ToolPolicy, out: Inspection): void {
+function inspectMessage(s: string, at: i32, policy: ToolPolicy, out: Inspection, single: bool): void {
+  if (out.ambiguousKey.length == 0) out.ambiguousKey = ambiguousKey(s, at, MESSAGE_KEYS);
   const method = stringAt(s, member(s, at, "method"));
-  if (method === null) return;
   const id = member(s, at, "id");
+  const params = member(s, at, "params");
+  const paramsIsObject = kindOf(s, params) == Kind.Object;
+  if (paramsIsObject && out.ambiguousKey.length == 0) out.ambiguousKey = ambiguousKey(s, params.start, PARAMS_KEYS);
+  if (single) {
+    out.method = method !== null ? method : "";
+    out.paramsRaw = paramsIsObject ? textOf(s, params) : "";
+    out.isRequest = id.found;
+  }
+  if (method === null) return;
   if (method == "initialize") {
     out.initialize = true;
   } else if (method == "tools/list" && id.found) {
     out.toolsListIds.push(textOf(s, id));
   } else if (method == "tools/call") {
-    const params = member(s, at, "params");
-    const name = kindOf(s, params) == Kind.Object ? stringAt(s, member(s, params.start, "name")) : null;
+    const name = paramsIsObject ? stringAt(s, member(s, params.start, "name")) : null;
     if (name === null) return; // the backend answers a malformed call itself
+    out.tools.push(name);
     if (out.toolName.length == 0) out.toolName = name;
     if (!policy.allows(name) && out.deniedTool.length == 0) {
       out.deniedTool = name;
       out.deniedId = id.found ? textOf(s, id) : "null";
     }
+    return;
   }
+  out.tools.push("");
+}
+
+/** `key` folded as Go's encoding/json compares keys: ASCII case and Unicode simple folds. */
+export function foldKey(key: string): string {
+  let out = "";
+  for (let i = 0; i < key.length; i++) {
+    let c = key.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a) c += 0x20;
+    else if (c == 0x017f) c = 0x73; // ſ LATIN SMALL LETTER LONG S folds with s
+    else if (c == 0x212a) c = 0x6b; // K KELVIN SIGN folds with k
+    out += String.fromCharCode(c);
+  }
+  return out;
+}
+
+/** The first member of the object at `at` that repeats or respells one of `keys`, or "". */
+export function ambiguousKey(s: string, at: i32, keys: string[]): string {
+  const ms = members(s, at);
+  const seen = new Set<string>();
+  for (let i = 0; i < ms.length; i++) {
+    const k = ms[i].key;
+    const f = foldKey(k);
+    if (!keys.includes(f)) continue;
+    if (k != f || seen.has(f)) return k;
+    seen.add(f);
+  }
+  return "";
 }

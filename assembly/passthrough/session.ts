@@ -1,43 +1,126 @@
 // Gateway-issued session ids (pass-through mode). The backend's `Mcp-Session-Id` never
-// reaches the client: the gateway mints its own (128 random bits, URL-safe), maps it to the
-// backend's in shared data — visible to every worker — and swaps ids on every request.
-// An entry is `<backend id>|<last use, ms>`; an entry idle past the TTL is expired.
-import { encodeBase64 } from "../util/base64";
+// reaches the client: the gateway mints its own and keeps the mapping in shared data, which
+// every worker of the Envoy process sees. Shared data has no delete and no expiry, so the
+// table is a fixed set of numbered slots (`server.maxSessions` of them), reused in place: an
+// ended or expired session leaves an empty value behind, never a growing key space.
+//
+//   gateway id   base64url(slot: u32 big-endian ‖ 16 random bytes), 27 characters
+//   slot value   <tag>|<last use, ms>|<credential hash>|<backend session id>
+//                tag = base64url of the id's random bytes (an id names its slot, the tag
+//                proves it was issued for what the slot holds now); credential hash =
+//                base64url of the first 16 bytes of SHA-256 of the credential that opened it
+//   count        the number of occupied slots, kept with compare-and-swap
+import { constantTimeEqual } from "../crypto/aead";
+import { sha256 } from "../crypto/sha256";
+import { decodeBase64, encodeBase64 } from "../util/base64";
 
-/** Shared-data key prefix of session entries. */
+/** Shared-data key prefix of session slots. */
 export const SESSION_KEY_PREFIX = "mcp-proxy/session/";
 
-/** Bytes of randomness in a gateway session id (MCP: cryptographically secure, unguessable). */
+/** Random bytes in a gateway session id (MCP: cryptographically secure, unguessable). */
 // @ts-ignore: decorator
 @inline export const SESSION_ID_BYTES: i32 = 16;
 
-/** One decoded session entry. */
+/** Length of a gateway session id: base64url of 4 + 16 bytes. */
+// @ts-ignore: decorator
+@inline export const SESSION_ID_LENGTH: i32 = 27;
+
+/** Bytes of SHA-256 kept to bind a session to its credential. */
+// @ts-ignore: decorator
+@inline const CREDENTIAL_HASH_BYTES: i32 = 16;
+
+/** The shared-data key of slot `slot` of the server `server`. */
+export function slotKey(server: string, slot: u32): string {
+  return SESSION_KEY_PREFIX + server + "/" + slot.toString();
+}
+
+/** The shared-data key of the server's occupied-slot count. */
+export function countKey(server: string): string {
+  return SESSION_KEY_PREFIX + server + "/count";
+}
+
+/** A gateway id split into its slot and its random tag. */
+export class GatewayId {
+  constructor(public slot: u32, public tag: string) {}
+}
+
+/** Mints the id of `slot` from 16 random bytes. */
+export function mintId(slot: u32, random: Uint8Array): string {
+  const b = new Uint8Array(4 + SESSION_ID_BYTES);
+  b[0] = <u8>(slot >> 24);
+  b[1] = <u8>(slot >> 16);
+  b[2] = <u8>(slot >> 8);
+  b[3] = <u8>slot;
+  for (let i = 0; i < SESSION_ID_BYTES && i < random.length; i++) b[4 + i] = random[i];
+  return encodeBase64(b, true);
+}
+
+/** The tag a slot stores for an id minted from `random`. */
+export function tagOf(random: Uint8Array): string {
+  return encodeBase64(random.subarray(0, SESSION_ID_BYTES), true);
+}
+
+/** Reads an id: null when it is not one the gateway could have minted for `max` slots. */
+export function parseId(id: string, max: u32): GatewayId | null {
+  if (id.length != SESSION_ID_LENGTH) return null;
+  const b = decodeBase64(id, true);
+  if (b === null || b.length != 4 + SESSION_ID_BYTES) return null;
+  const slot = (<u32>b[0] << 24) | (<u32>b[1] << 16) | (<u32>b[2] << 8) | <u32>b[3];
+  if (slot >= max) return null;
+  return new GatewayId(slot, tagOf(b.subarray(4)));
+}
+
+/** The credential binding kept in a slot. */
+export function credentialHash(credential: string): string {
+  const d = sha256(Uint8Array.wrap(String.UTF8.encode(credential)));
+  return encodeBase64(d.subarray(0, CREDENTIAL_HASH_BYTES), true);
+}
+
+/** One decoded slot. */
 export class SessionEntry {
-  constructor(public backendId: string, public lastSeenMs: i64) {}
+  constructor(public tag: string, public lastSeenMs: i64, public credHash: string, public backendId: string) {}
+
+  /** True when `tag` and `credHash` are this entry's, compared in constant time. */
+  matches(tag: string, credHash: string): bool {
+    const okTag = constantTimeEqual(bytes(tag), bytes(this.tag));
+    const okCred = constantTimeEqual(bytes(credHash), bytes(this.credHash));
+    return okTag && okCred;
+  }
 }
 
-/** The shared-data key of a gateway id. */
-export function sessionKey(gatewayId: string): string {
-  return SESSION_KEY_PREFIX + gatewayId;
+function bytes(s: string): Uint8Array {
+  return Uint8Array.wrap(String.UTF8.encode(s));
 }
 
-/** Encodes an entry for shared data. */
-export function encodeEntry(backendId: string, lastSeenMs: i64): string {
-  return backendId + "|" + lastSeenMs.toString();
+/** Encodes a slot value. */
+export function encodeEntry(e: SessionEntry): string {
+  return e.tag + "|" + e.lastSeenMs.toString() + "|" + e.credHash + "|" + e.backendId;
 }
 
-/** Decodes an entry; null for an empty (deleted) or malformed value. */
+/** Decodes a slot value; null for an empty (free) or malformed one. */
 export function decodeEntry(value: string | null): SessionEntry | null {
   if (value === null || value.length == 0) return null;
-  const bar = value.lastIndexOf("|");
-  if (bar <= 0 || bar == value.length - 1) return null;
+  const a = value.indexOf("|");
+  if (a <= 0) return null;
+  const b = value.indexOf("|", a + 1);
+  if (b < 0) return null;
+  const c = value.indexOf("|", b + 1);
+  if (c < 0 || c == value.length - 1) return null;
+  const t = parseMs(value.substring(a + 1, b));
+  if (t < 0) return null;
+  return new SessionEntry(value.substring(0, a), t, value.substring(b + 1, c), value.substring(c + 1));
+}
+
+/** A non-negative decimal of at most 15 digits, or -1. */
+export function parseMs(s: string): i64 {
+  if (s.length == 0 || s.length > 15) return -1;
   let t: i64 = 0;
-  for (let i = bar + 1; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c < 0x30 || c > 0x39 || i - bar > 15) return null;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return -1;
     t = t * 10 + <i64>(c - 0x30);
   }
-  return new SessionEntry(value.substring(0, bar), t);
+  return t;
 }
 
 /** True when an entry last used at `lastSeenMs` is past the idle TTL at `nowMs`. */
@@ -54,20 +137,4 @@ export function needsTouch(lastSeenMs: i64, nowMs: i64, ttlMs: i64): bool {
   let slack = ttlMs / 10;
   if (slack > 60000) slack = 60000;
   return nowMs - lastSeenMs > slack;
-}
-
-/** base64url without padding (RFC 4648 §5): 16 bytes → 22 characters. */
-export function base64url(bytes: Uint8Array): string {
-  return encodeBase64(bytes, true);
-}
-
-/** True when `id` has the shape of a gateway id (so junk never becomes a shared-data key). */
-export function isGatewayIdShape(id: string): bool {
-  if (id.length != 22) return false;
-  for (let i = 0; i < id.length; i++) {
-    const c = id.charCodeAt(i);
-    const ok = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c == 0x2d || c == 0x5f;
-    if (!ok) return false;
-  }
-  return true;
 }

@@ -68,6 +68,11 @@ export class SecurityConfig {
   passthroughAuthHeader: bool = false;
   tools: Map<string, ToolSecurity> = new Map<string, ToolSecurity>();
 
+  /** True when some tool has security of its own: its calls are a policy to enforce. */
+  get hasToolRules(): bool {
+    return this.tools.size > 0;
+  }
+
   /** The scheme with `id`, or null. */
   scheme(id: string): SecurityScheme | null {
     for (let i = 0; i < this.schemes.length; i++) if (this.schemes[i].id == id) return this.schemes[i];

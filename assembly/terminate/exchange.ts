@@ -242,7 +242,7 @@ export class Exchange {
     const list = this.method == "tools/list";
     if (list) result = filterToolsResult(result, this.policy);
     if (this.client.modern) {
-      result = modernResult(result, list, this.client.perRequestPolicy && !this.policy.unrestricted);
+      result = modernResult(result, list, this.client.perRequestPolicy);
     } else if (resultTypeOf(result) == RESULT_INPUT_REQUIRED) {
       // A legacy client has no way to answer a multi round-trip request.
       const msg = "backend requires client input (resultType input_required), which a 2025-era client cannot provide";
