@@ -4,17 +4,14 @@
 //  (b) what a modern backend gets: one POST per call after the first discover, the mirrored
 //      headers (Mcp-Name base64 when unsafe, Mcp-Param-* and credentials passed on) and a
 //      `_meta` with the gateway's clientInfo and the client's capabilities and trace context
-//  (c) resultType / ttlMs / cacheScope on results
 //  (d) multi round-trip (input_required) through the gateway
-//  (e) a cached backend era that turns out wrong is probed again within the same request
+// (c) results and (e) era re-probing: modern-results.test.mjs, modern-reprobe.test.mjs.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startBackend } from '../examples/backend/server.mjs';
 import { startModernBackend } from '../examples/backend/modern-server.mjs';
-import { rpcResult, startScriptedBackend } from './support/backends.mjs';
-import { postJson, startEnvoy, withEnvoyLog } from './support/envoy.mjs';
+import { postJson, withEnvoyLog } from './support/envoy.mjs';
 import {
-  ALLOW_HEADER, ALLOW_HOST, GATEWAY_CLIENT_INFO, GATEWAY_VERSIONS, K, MODERN, assertRefused, assertRpcRejects,
+  GATEWAY_CLIENT_INFO, GATEWAY_VERSIONS, K, MODERN, assertRefused, assertRpcRejects,
   b64, connectClient, meta, modernHeaders, modernPost, postsSince, rpc, sleep, startGateway, termConfig,
 } from './support/modern.mjs';
 
@@ -129,6 +126,17 @@ describe('(b) backend requests per call', () => {
     assert.equal(posts[0].headers['x-client-key'], undefined);
   });
 
+  // Spec (streamable-http, x-mcp-header): clients MUST mirror such arguments into
+  // Mcp-Param-{Name}; toward a modern backend the gateway is that client. FAILS today: the
+  // gateway forwards only the Mcp-Param-* headers its own client sent, so a legacy client
+  // gets the backend's -32020 "Mcp-Param-Region header is absent".
+  test('a legacy client calling an x-mcp-header tool: the gateway mirrors the argument (Mcp-Param-Region)', async () => {
+    const from = ctx.backend.requests.length;
+    const reply = await postJson(ctx.envoy.url, rpc(6, 'tools/call', { name: 'region', arguments: { region: 'eu' } }), { 'mcp-protocol-version': '2025-06-18' });
+    assert.equal(postsSince(ctx.backend, from).at(-1)?.headers['mcp-param-region'], 'eu', reply.text);
+    assert.deepEqual(reply.json.result?.content, [{ type: 'text', text: 'region=eu' }], reply.text);
+  });
+
   test('a legacy client is served by one modern POST with clientCapabilities {}', async () => {
     const client = await connectClient('SDK 1.x', ctx.envoy.url);
     try {
@@ -143,7 +151,6 @@ describe('(b) backend requests per call', () => {
     }
   });
 });
-
 /** A tools/call of echo with the modern envelope. */
 const ECHO = { name: 'echo', arguments: { text: 'x' } };
 const LEGACY_LIST = { headers: { 'mcp-protocol-version': '2025-06-18' } };
@@ -261,5 +268,62 @@ describe('(a) modern request checks', () => {
       assertRefused(await postJson(ctx.envoy.url, rpc(2, method), headers), 200, -32601, method);
       assertRefused(await postJson(ctx.envoy.url, rpc(3, method)), 200, -32601, `${method} without any version header`);
     }
+  });
+});
+describe('(d) multi round-trip (input_required)', () => {
+  test('the v2 client answers the elicitation; the retry carries inputResponses and requestState', async () => {
+    const elicited = [];
+    const client = await connectClient('v2 pinned', ctx.envoy.url, {
+      capabilities: { elicitation: { form: {} } },
+      onElicit: async (req) => { elicited.push(req.params); return { action: 'accept', content: { confirm: true } }; },
+    });
+    try {
+      const fromCalls = ctx.backend.calls.length;
+      const from = ctx.backend.requests.length;
+      const r = await client.callTool({ name: 'confirm', arguments: { env: 'prod' } });
+      assert.deepEqual(r.content, [{ type: 'text', text: 'deployed to prod (state state-for-prod)' }]);
+      assert.equal(elicited.length, 1);
+      assert.equal(elicited[0].message, 'Deploy to prod?');
+      const runs = ctx.backend.calls.slice(fromCalls);
+      assert.deepEqual(runs.map((c) => c.name), ['confirm', 'confirm']);
+      assert.equal(runs[0].inputResponses, undefined);
+      assert.deepEqual(runs[1].inputResponses, { confirm: { action: 'accept', content: { confirm: true } } });
+      assert.equal(runs[1].requestState, 'state-for-prod');
+      const posts = postsSince(ctx.backend, from);
+      assert.equal(posts.length, 2, 'one backend POST per round');
+      assert.equal(posts[1].body.params.requestState, 'state-for-prod');
+      assert.deepEqual(posts[1].body.params._meta[K.caps], { elicitation: { form: {} } });
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('a legacy client cannot confirm: the backend refuses with -32021 (no elicitation capability)', async () => {
+    const client = await connectClient('SDK 1.x', ctx.envoy.url);
+    try {
+      await assertRpcRejects(client.callTool({ name: 'confirm', arguments: { env: 'prod' } }), -32021);
+    } finally {
+      await client.close();
+    }
+  });
+
+  // Spec (basic/index): -32021 "On HTTP, the response status MUST be 400". FAILS today on the
+  // status: the gateway relays every backend JSON-RPC error with HTTP 200.
+  test('a modern client without the elicitation capability gets the backend -32021 at HTTP 400', async () => {
+    const reply = await modernPost(ctx.envoy.url, 'nocap', 'tools/call', { name: 'confirm', arguments: { env: 'dev' } });
+    assert.equal(reply.json?.error?.code, -32021, reply.text);
+    assert.deepEqual(reply.json.error.data, { requiredCapabilities: { elicitation: { form: {} } } });
+    assert.equal(reply.status, 400, 'HTTP status of -32021');
+  });
+
+  test('a retry whose Mcp-Name differs from params.name → 400 -32020, backend not contacted', async () => {
+    const from = ctx.backend.requests.length;
+    const retry = { name: 'confirm', arguments: { env: 'prod' }, inputResponses: { confirm: { action: 'accept', content: { confirm: true } } }, requestState: 'state-for-prod' };
+    assertRefused(await modernPost(ctx.envoy.url, 9, 'tools/call', retry, { 'mcp-name': 'echo' }), 400, -32020, 'retry');
+    for (const bad of [{ inputResponses: [1] }, { requestState: 7 }]) {
+      assertRefused(await modernPost(ctx.envoy.url, 10, 'tools/call', { ...retry, ...bad }), 200, -32602, JSON.stringify(bad));
+    }
+    await sleep(20);
+    assert.equal(ctx.backend.requests.length, from);
   });
 });

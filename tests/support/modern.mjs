@@ -3,13 +3,14 @@
 // stateful and stateless, Python mcp 2.3.0), gateway configs, and raw modern requests with
 // the `_meta` envelope and mirrored headers a conforming client sends.
 import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
 import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from '@modelcontextprotocol/client';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startBackend } from '../../examples/backend/server.mjs';
 import { startModernBackend } from '../../examples/backend/modern-server.mjs';
 import { startPythonBackend } from './backends.mjs';
-import { nodeFetch, postJson, ROOT, startEnvoy } from './envoy.mjs';
+import { nodeFetch, postJson, ROOT, startEnvoy, withEnvoyLog } from './envoy.mjs';
 
 /** The modern revision. */
 export const MODERN = '2026-07-28';
@@ -75,6 +76,25 @@ export function passConfig(backend, { name = 'modern-pt', server = {}, ...top } 
 /** Envoy with `pluginConfig` in front of backend. */
 export function startGateway(backend, pluginConfig) {
   return startEnvoy({ pluginConfig, backendPort: backend.port });
+}
+
+/**
+ * Registers before/after hooks (call it inside a describe) that start `startBackendFn()` and a
+ * gateway with `configFn(backend)`; returns { backend, envoy } (filled in by `before`) and
+ * `test(title, fn)`, whose failures carry Envoy's log.
+ */
+export function gatewayFor(startBackendFn, configFn = (b) => termConfig(b, { allowRule: true }), timeoutMs = 20000) {
+  const g = {};
+  before(async () => {
+    g.backend = await startBackendFn();
+    g.envoy = await startGateway(g.backend, configFn(g.backend));
+  });
+  after(async () => {
+    await g.envoy?.stop();
+    await g.backend?.close();
+  });
+  g.test = (title, fn) => it(title, { timeout: timeoutMs }, () => withEnvoyLog(g.envoy, fn));
+  return g;
 }
 
 /** The client kinds of the matrix: label → v2 negotiation mode, or 'v1'. */
