@@ -16,7 +16,7 @@ import { startModernBackend } from '../examples/backend/modern-server.mjs';
 import { withEnvoyLog } from './support/envoy.mjs';
 import { eventually } from './support/wait.mjs';
 import {
-  ALLOW_HOST, MODERN, assertRefused, assertRpcRejects, b64, connectClient, modernPost, passConfig, postsSince, sleep,
+  ALLOW_HEADER, ALLOW_HOST, MODERN, assertRefused, assertRpcRejects, b64, connectClient, modernPost, passConfig, postsSince, sleep,
   startGateway,
 } from './support/modern.mjs';
 
@@ -109,6 +109,16 @@ for (const [backendKind, start] of Object.entries(BACKENDS)) {
       assert.equal(r.resultType, 'complete');
       assert.equal(r.ttlMs, 30000);
       assert.equal(r.cacheScope, 'public');
+    });
+
+    // Inferred from terminating mode (not in the brief's list): a list narrowed by the
+    // per-request header must not be shared across callers, so it becomes private.
+    test(`a list narrowed by ${ALLOW_HEADER} becomes private`, async () => {
+      const reply = await modernPost(g.envoy.url, 1, 'tools/list', {}, { [ALLOW_HEADER]: 'echo' });
+      assert.equal(reply.status, 200, reply.text);
+      assert.deepEqual(reply.json.result.tools.map((t) => t.name), ['echo']);
+      assert.equal(reply.json.result.ttlMs, 30000);
+      assert.equal(reply.json.result.cacheScope, 'private');
     });
 
     for (const [title, method, params, headers] of [

@@ -7,9 +7,10 @@ import { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBackend } from '../examples/backend/server.mjs';
 import { startModernBackend } from '../examples/backend/modern-server.mjs';
+import { startSseBackend } from '../examples/backend/sse-server.mjs';
 import { rpcResult, startScriptedBackend } from './support/backends.mjs';
 import { postJson } from './support/envoy.mjs';
-import { ALLOW_HEADER, ALLOW_HOST, MODERN, assertRefused, gatewayFor, modernPost, rpc } from './support/modern.mjs';
+import { ALLOW_HEADER, ALLOW_HOST, MODERN, assertRefused, connectClient, gatewayFor, modernPost, rpc, termConfig } from './support/modern.mjs';
 
 const ECHO = { name: 'echo', arguments: { text: 'x' } };
 const LEGACY_LIST = { headers: { 'mcp-protocol-version': '2025-06-18' } };
@@ -72,6 +73,27 @@ describe('resultType, ttlMs and cacheScope', () => {
       const list = (await postJson(g.envoy.url, rpc(1, 'tools/list'), LEGACY_LIST.headers)).json.result;
       assert.equal(list.resultType, undefined);
       assert.equal(list.ttlMs, undefined);
+    });
+  });
+
+  describe('legacy HTTP+SSE backend (transport sse: always legacy, never probed)', () => {
+    const g = gatewayFor(startSseBackend, (b) => termConfig(b, { server: { transport: 'sse' } }));
+    g.test('a modern client gets resultType and the safe hints; no discover is sent', async () => {
+      const client = await connectClient('v2 pinned', g.envoy.url);
+      try {
+        const list = await client.listTools();
+        assert.ok(list.tools.some((t) => t.name === 'echo'));
+        assert.equal(list.ttlMs, 0);
+        assert.equal(list.cacheScope, 'private');
+        const r = await client.callTool({ name: 'echo', arguments: { text: 'sse' } });
+        assert.deepEqual(r.content, [{ type: 'text', text: 'sse' }]);
+      } finally {
+        await client.close();
+      }
+      const raw = (await modernPost(g.envoy.url, 1, 'tools/call', ECHO)).json.result;
+      assert.equal(raw.resultType, 'complete');
+      assert.ok(g.backend.requests.length > 0);
+      assert.ok(g.backend.requests.every((r) => r.method === 'GET' || r.url.startsWith('/messages')), 'only the SSE channel and its message POSTs');
     });
   });
 
