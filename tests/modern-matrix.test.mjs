@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { withEnvoyLog } from './support/envoy.mjs';
 import {
   ALLOW_HOST, BACKEND_KINDS, CLIENT_KINDS, MODERN, K, assertRpcRejects, connectClient, postsSince,
-  speaksModern, startGateway, termConfig,
+  speaksModern, startGateway, stopGateway, termConfig,
 } from './support/modern.mjs';
 
 const TEST_TIMEOUT = 20000;
@@ -51,8 +51,8 @@ for (const [backendKind, start] of Object.entries(BACKEND_KINDS)) {
       envoy = await startGateway(backend, termConfig(backend, { allowRule: true }));
     });
     after(async () => {
-      await envoy?.stop();
       await backend?.close();
+      await stopGateway(envoy);
     });
 
     for (const clientKind of Object.keys(CLIENT_KINDS)) {

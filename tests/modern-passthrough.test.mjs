@@ -17,7 +17,7 @@ import { withEnvoyLog } from './support/envoy.mjs';
 import { eventually } from './support/wait.mjs';
 import {
   ALLOW_HEADER, ALLOW_HOST, MODERN, assertRefused, assertRpcRejects, b64, connectClient, modernPost, passConfig, postsSince, sleep,
-  startGateway,
+  startGateway, stopGateway,
 } from './support/modern.mjs';
 
 const TEST_TIMEOUT = 20000;
@@ -48,8 +48,8 @@ for (const [backendKind, start] of Object.entries(BACKENDS)) {
       g.envoy = await startGateway(g.backend, config(g.backend));
     });
     after(async () => {
-      await g.envoy?.stop();
       await g.backend?.close();
+      await stopGateway(g.envoy);
     });
     const test = (title, fn) => it(title, { timeout: TEST_TIMEOUT }, () => withEnvoyLog(g.envoy, fn));
 

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { startBackend } from '../examples/backend/server.mjs';
 import { startModernBackend } from '../examples/backend/modern-server.mjs';
 import { startEnvoy, withEnvoyLog } from './support/envoy.mjs';
-import { MODERN, modernPost, postsSince, termConfig } from './support/modern.mjs';
+import { MODERN, modernPost, postsSince, stopGateway, termConfig } from './support/modern.mjs';
 
 const TEST_TIMEOUT = 20000;
 
@@ -22,8 +22,8 @@ describe('a cached era that turns out wrong is probed again, within one client r
     g.envoy = await startEnvoy({ pluginConfig: termConfig(g.backend), backendPort: g.port });
   });
   after(async () => {
-    await g.envoy?.stop();
     await g.backend?.close();
+    await stopGateway(g.envoy);
   });
   const swap = async (start) => {
     await g.backend.close();

@@ -12,7 +12,7 @@ import { startModernBackend } from '../examples/backend/modern-server.mjs';
 import { postJson, withEnvoyLog } from './support/envoy.mjs';
 import {
   GATEWAY_CLIENT_INFO, GATEWAY_VERSIONS, K, MODERN, assertRefused, assertRpcRejects,
-  b64, connectClient, meta, modernHeaders, modernPost, postsSince, rpc, sleep, startGateway, termConfig,
+  b64, connectClient, meta, modernHeaders, modernPost, postsSince, rpc, sleep, startGateway, stopGateway, termConfig,
 } from './support/modern.mjs';
 
 const TEST_TIMEOUT = 20000;
@@ -46,8 +46,8 @@ before(async () => {
   ctx.envoy = await startGateway(ctx.backend, configWithRules(ctx.backend));
 });
 after(async () => {
-  await ctx.envoy?.stop();
   await ctx.backend?.close();
+  await stopGateway(ctx.envoy);
 });
 const test = (title, fn) => it(title, { timeout: TEST_TIMEOUT }, () => withEnvoyLog(ctx.envoy, fn));
 

@@ -10,7 +10,7 @@ import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextproto
 import { startBackend } from '../../examples/backend/server.mjs';
 import { startModernBackend } from '../../examples/backend/modern-server.mjs';
 import { startPythonBackend } from './backends.mjs';
-import { nodeFetch, postJson, ROOT, startEnvoy, withEnvoyLog } from './envoy.mjs';
+import { nodeFetch, postJson, ROOT, startEnvoy, wasmFailures, withEnvoyLog } from './envoy.mjs';
 
 /** The modern revision. */
 export const MODERN = '2026-07-28';
@@ -73,6 +73,13 @@ export function passConfig(backend, { name = 'modern-pt', server = {}, ...top } 
   return { server: { name, type: 'mcp-passthrough', mcpServerURL: backend.url, ...server }, ...top };
 }
 
+/** Stops an Envoy (if started) and asserts its log shows no wasm failure (trap, abort). */
+export async function stopGateway(envoy) {
+  if (!envoy) return;
+  await envoy.stop();
+  assert.deepEqual(wasmFailures(envoy.log()), [], 'wasm failures in the Envoy log');
+}
+
 /** Envoy with `pluginConfig` in front of backend. */
 export function startGateway(backend, pluginConfig) {
   return startEnvoy({ pluginConfig, backendPort: backend.port });
@@ -90,8 +97,8 @@ export function gatewayFor(startBackendFn, configFn = (b) => termConfig(b, { all
     g.envoy = await startGateway(g.backend, configFn(g.backend));
   });
   after(async () => {
-    await g.envoy?.stop();
     await g.backend?.close();
+    await stopGateway(g.envoy);
   });
   g.test = (title, fn) => it(title, { timeout: timeoutMs }, () => withEnvoyLog(g.envoy, fn));
   return g;
