@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { startBackend } from '../examples/backend/server.mjs';
 import { startModernBackend } from '../examples/backend/modern-server.mjs';
 import { startEnvoy, withEnvoyLog } from './support/envoy.mjs';
-import { MODERN, modernPost, postsSince, stopGateway, termConfig } from './support/modern.mjs';
+import { eventually } from './support/wait.mjs';
+import { MODERN, modernPost, postsSince, sleep, stopGateway, termConfig } from './support/modern.mjs';
 
 const TEST_TIMEOUT = 20000;
 
@@ -47,6 +48,8 @@ describe('a cached era that turns out wrong is probed again, within one client r
     assert.deepEqual(methods(), ['initialize', 'server/discover', 'tools/call']);
     await call(4);
     assert.deepEqual(methods(), ['initialize', 'server/discover', 'tools/call', 'tools/call'], 'the modern era is cached now');
+    await sleep(50);
+    assert.deepEqual(g.backend.requests.filter((r) => r.method !== 'POST'), [], 'no session, so no DELETE');
   });
 
   etest('modern learned, then an SDK 1.x stateful backend on the same port: call refused → discover → handshake → call', async () => {
@@ -57,5 +60,7 @@ describe('a cached era that turns out wrong is probed again, within one client r
     const from = g.backend.requests.length;
     await call(6);
     assert.deepEqual(methods(from), ['initialize', 'notifications/initialized', 'tools/call'], 'the legacy era is cached now');
+    // Each handshake's backend session is ended.
+    assert.ok(await eventually(() => g.backend.requests.filter((r) => r.method === 'DELETE').length === 2), 'two DELETEs');
   });
 });
