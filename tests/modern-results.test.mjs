@@ -13,7 +13,8 @@ import { postJson } from './support/envoy.mjs';
 import { ALLOW_HEADER, ALLOW_HOST, MODERN, assertRefused, connectClient, gatewayFor, modernPost, rpc, termConfig } from './support/modern.mjs';
 
 const ECHO = { name: 'echo', arguments: { text: 'x' } };
-const LEGACY_LIST = { headers: { 'mcp-protocol-version': '2025-06-18' } };
+/** The version header of a 2025-era client after initialize. */
+const LEGACY_HEADERS = { 'mcp-protocol-version': '2025-06-18' };
 
 /** What the scripted backend's `ask` tool always answers. */
 const INPUT_REQUIRED = {
@@ -70,7 +71,7 @@ describe('resultType, ttlMs and cacheScope', () => {
       assert.deepEqual(call.content, [{ type: 'text', text: 'x' }]);
     });
     g.test('a legacy client gets the legacy shape', async () => {
-      const list = (await postJson(g.envoy.url, rpc(1, 'tools/list'), LEGACY_LIST.headers)).json.result;
+      const list = (await postJson(g.envoy.url, rpc(1, 'tools/list'), LEGACY_HEADERS)).json.result;
       assert.equal(list.resultType, undefined);
       assert.equal(list.ttlMs, undefined);
     });
@@ -112,7 +113,7 @@ describe('input_required from a backend that always needs input', () => {
     const modern = await modernPost(g.envoy.url, 1, 'tools/call', { name: 'ask', arguments: {} });
     assert.equal(modern.status, 200);
     assert.deepEqual(modern.json.result, INPUT_REQUIRED);
-    const legacy = await postJson(g.envoy.url, rpc(2, 'tools/call', { name: 'ask', arguments: {} }), LEGACY_LIST.headers);
+    const legacy = await postJson(g.envoy.url, rpc(2, 'tools/call', { name: 'ask', arguments: {} }), LEGACY_HEADERS);
     assertRefused(legacy, 200, -32603, 'legacy input_required');
     assert.match(legacy.json.error.message, /input_required/);
     const plain = await modernPost(g.envoy.url, 3, 'tools/call', { name: 'other', arguments: {} });

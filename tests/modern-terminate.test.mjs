@@ -104,6 +104,14 @@ describe('(b) backend requests per call', () => {
     });
   }
 
+  test('a progressToken reaches the backend, whose SSE answer (progress, then result) is read', async () => {
+    const reply = await modernPost(ctx.envoy.url, 'p', 'tools/call', { name: 'slow', arguments: {}, _meta: meta({ progressToken: 'tok' }) });
+    assert.equal(reply.status, 200, reply.text);
+    assert.match(reply.headers['content-type'], /^application\/json/);
+    assert.deepEqual(reply.json.result.content, [{ type: 'text', text: 'slow done' }]);
+    assert.equal(ctx.backend.calls.at(-1).meta?.progressToken, 'tok');
+  });
+
   test('Mcp-Param-Region reaches the backend (which requires it for x-mcp-header)', async () => {
     const from = ctx.backend.requests.length;
     const reply = await modernPost(ctx.envoy.url, 3, 'tools/call', { name: 'region', arguments: { region: 'eu' } }, { 'Mcp-Param-Region': 'eu' });
@@ -151,9 +159,11 @@ describe('(b) backend requests per call', () => {
     }
   });
 });
-/** A tools/call of echo with the modern envelope. */
+
+/** Arguments of a tools/call of echo. */
 const ECHO = { name: 'echo', arguments: { text: 'x' } };
-const LEGACY_LIST = { headers: { 'mcp-protocol-version': '2025-06-18' } };
+/** The version header of a 2025-era client after initialize. */
+const LEGACY_HEADERS = { 'mcp-protocol-version': '2025-06-18' };
 
 /**
  * Refused requests: [title, method, params, header overrides, status, code, message fragment,
@@ -180,7 +190,7 @@ const REFUSED = [
   ['Mcp-Method differs', 'tools/list', {}, { 'mcp-method': 'tools/call' }, 400, -32020, 'does not match body method'],
   ['Mcp-Method differs in case', 'tools/list', {}, { 'mcp-method': 'Tools/List' }, 400, -32020, 'does not match body method'],
   ['Mcp-Method repeated', 'tools/list', {}, { 'mcp-method': ['tools/list', 'tools/list'] }, 400, -32020, 'Mcp-Method is repeated'],
-  ['Mcp-Method differs on a legacy request', 'tools/list', { _meta: null }, { ...LEGACY_LIST.headers, 'mcp-method': 'tools/call' }, 400, -32020, 'does not match body method'],
+  ['Mcp-Method differs on a legacy request', 'tools/list', { _meta: null }, { ...LEGACY_HEADERS, 'mcp-method': 'tools/call' }, 400, -32020, 'does not match body method'],
   ['Mcp-Name missing', 'tools/call', ECHO, { 'mcp-name': undefined }, 400, -32020, 'Mcp-Name header is required'],
   ['Mcp-Name repeated', 'tools/call', ECHO, { 'mcp-name': ['echo', 'echo'] }, 400, -32020, 'Mcp-Name is repeated'],
   ['Mcp-Name differs', 'tools/call', ECHO, { 'mcp-name': 'add' }, 400, -32020, 'does not match params.name'],
@@ -190,7 +200,7 @@ const REFUSED = [
   ['Mcp-Name bad base64', 'tools/call', ECHO, { 'mcp-name': '=?base64?@@@?=' }, 400, -32020, 'invalid characters or bad base64'],
   ['Mcp-Name base64 without padding', 'tools/call', ECHO, { 'mcp-name': '=?base64?ZWNobw?=' }, 400, -32020, 'invalid characters or bad base64'],
   ['Mcp-Name base64 of invalid UTF-8', 'tools/call', ECHO, { 'mcp-name': '=?base64?/w==?=' }, 400, -32020, 'invalid characters or bad base64'],
-  ['Mcp-Name differs on a legacy request', 'tools/call', { ...ECHO, _meta: null }, { ...LEGACY_LIST.headers, 'mcp-method': undefined, 'mcp-name': 'add' }, 400, -32020, 'does not match params.name'],
+  ['Mcp-Name differs on a legacy request', 'tools/call', { ...ECHO, _meta: null }, { ...LEGACY_HEADERS, 'mcp-method': undefined, 'mcp-name': 'add' }, 400, -32020, 'does not match params.name'],
   ['modern ping', 'ping', {}, {}, 404, -32601, 'Method not found: '],
   ['modern resources/list', 'resources/list', {}, {}, 404, -32601, 'Method not found: '],
   ['modern prompts/get', 'prompts/get', { name: 'p' }, {}, 404, -32601, 'Method not found: '],
@@ -200,9 +210,9 @@ const REFUSED = [
 
 /** Sends one REFUSED-style request. */
 function send(id, method, params, headers) {
-  const p = { ...params };
-  if (p._meta === null) delete p._meta;
-  const body = rpc(id, method, params._meta === null && Object.keys(p).length === 0 ? undefined : { ...p, _meta: p._meta ?? (params._meta === null ? undefined : meta()) });
+  const { _meta, ...rest } = params;
+  const p = _meta === null ? rest : { ...rest, _meta: _meta ?? meta() };
+  const body = rpc(id, method, Object.keys(p).length > 0 ? p : undefined);
   const name = method === 'tools/call' || method === 'prompts/get' ? p.name : undefined;
   const h = { ...modernHeaders(method, name), ...headers };
   for (const k of Object.keys(h)) if (h[k] === undefined) delete h[k];
