@@ -629,3 +629,96 @@ describe('terminating mode: backend failures', () => {
     },
   ));
 });
+
+// ---------------------------------------------------------------------------------------------
+// Origins and CORS (both modes; pass-through has its own suite in passthrough.test.mjs).
+
+describe('terminating mode: Origin checks and CORS', () => {
+  const ctx = {};
+  before(async () => {
+    ctx.backend = await startBackend({ stateless: true, json: true });
+    ctx.listed = await startGateway(ctx.backend, { server: { cors: { allowOrigins: ['https://app.example'] } } });
+    ctx.loopback = await startGateway(ctx.backend);
+  });
+  after(async () => {
+    await ctx.listed?.stop();
+    await ctx.loopback?.stop();
+    await ctx.backend?.close();
+  });
+  const test = (title, fn) => it(title, { timeout: TEST_TIMEOUT }, () => withEnvoyLog(ctx.listed, () => withEnvoyLog(ctx.loopback, fn)));
+  const EXPOSE = /^mcp-session-id$/i;
+
+  /** Asserts the CORS headers of a response to an allowed `origin`. */
+  function assertCors(reply, origin, what) {
+    assert.equal(reply.headers['access-control-allow-origin'], origin, `${what}: ${JSON.stringify(reply.headers)}`);
+    assert.match(reply.headers['access-control-expose-headers'] ?? '', EXPOSE, what);
+  }
+
+  test('a foreign Origin → 403 with a JSON-RPC error body, before any backend request (POST, GET, OPTIONS)', async () => {
+    const from = ctx.backend.requests.length;
+    const cases = [[ctx.listed, 'https://evil.example'], [ctx.listed, 'http://localhost:5173'], [ctx.loopback, 'https://app.example'], [ctx.loopback, 'null']];
+    for (const [envoy, origin] of cases) {
+      for (const body of [rpc(1, 'tools/call', { name: 'echo', arguments: { text: 'x' } }), rpc(2, 'ping')]) {
+        const r = await postJson(envoy.url, body, { origin });
+        assert.equal(r.status, 403, `POST ${body.method} from ${origin}: HTTP ${r.status}: ${r.text}`);
+        assert.equal(r.json?.jsonrpc, '2.0', r.text);
+        assert.equal(r.json.error?.code, -32600, r.text);
+        assert.equal(r.headers['access-control-allow-origin'], undefined);
+      }
+      for (const method of ['GET', 'OPTIONS']) {
+        const r = await rawRequest(envoy.url, { method, headers: { origin, 'access-control-request-method': 'POST' } });
+        assert.equal(r.status, 403, `${method} from ${origin}: HTTP ${r.status}`);
+        assert.equal(r.headers['access-control-allow-origin'], undefined);
+      }
+    }
+    assert.deepEqual(ctx.backend.requests.slice(from), [], 'a refused request reached the backend');
+  });
+
+  test('a preflight from an allowed origin → 204 answered locally with the CORS headers', async () => {
+    const from = ctx.backend.requests.length;
+    for (const [envoy, origin] of [[ctx.listed, 'https://app.example'], [ctx.loopback, 'http://localhost:5173'], [ctx.loopback, 'http://[::1]:6274']]) {
+      const r = await rawRequest(envoy.url, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, mcp-protocol-version' },
+      });
+      assert.equal(r.status, 204, `${origin}: HTTP ${r.status}: ${r.text}`);
+      assert.equal(r.text, '');
+      assertCors(r, origin, `preflight from ${origin}`);
+      assert.ok((r.headers['access-control-allow-methods'] ?? '').split(',').map((m) => m.trim()).includes('POST'), r.headers['access-control-allow-methods']);
+      assert.equal(r.headers['access-control-allow-headers'], 'content-type, mcp-protocol-version');
+    }
+    assert.deepEqual(ctx.backend.requests.slice(from), []);
+  });
+
+  test('every reply to an allowed origin carries the CORS headers: local, backend, error, 405', async () => {
+    const origin = 'https://app.example';
+    const url = ctx.listed.url;
+    const init = await postJson(url, rpc(1, 'initialize', { protocolVersion: LATEST_VERSION, capabilities: {}, clientInfo: { name: 'cors', version: '0' } }), { origin });
+    assertJsonReply(init);
+    assertCors(init, origin, 'initialize');
+    const call = await postJson(url, rpc(2, 'tools/call', { name: 'echo', arguments: { text: 'cors' } }), { origin });
+    assertJsonReply(call);
+    assert.deepEqual(call.json.result.content, [{ type: 'text', text: 'cors' }]);
+    assertCors(call, origin, 'tools/call');
+    const bad = await postJson(url, '{bad json', { origin });
+    assertRawRpcError(bad, -32700);
+    assertCors(bad, origin, 'parse error');
+    const note = await postJson(url, { jsonrpc: '2.0', method: 'notifications/initialized' }, { origin });
+    assert.equal(note.status, 202);
+    assertCors(note, origin, 'notification');
+    const get = await rawRequest(url, { method: 'GET', headers: { origin } });
+    assert.equal(get.status, 405);
+    assertCors(get, origin, 'GET');
+  });
+
+  test('no Origin: served, no CORS headers; OPTIONS is a non-POST method → 405, Allow: POST', async () => {
+    const r = await postJson(ctx.listed.url, rpc(3, 'ping'));
+    assertJsonReply(r);
+    assert.equal(r.headers['access-control-allow-origin'], undefined);
+    const o = await rawRequest(ctx.listed.url, { method: 'OPTIONS' });
+    assert.equal(o.status, 405, `OPTIONS without Origin: HTTP ${o.status}: ${o.text}`);
+    assert.equal(o.headers.allow, 'POST');
+    assert.equal(o.json?.error?.code, -32600, o.text);
+    assert.equal(o.headers['access-control-allow-origin'], undefined);
+  });
+});

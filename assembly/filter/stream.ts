@@ -117,7 +117,9 @@ export class Stream {
         replyEmpty(204, "mcp_preflight", preflightHeaders(origin, getHeader(HeaderMap.Request, "access-control-request-headers")));
         return false;
       }
-    } else if (method == "OPTIONS") {
+    } else if (method == "OPTIONS" && cfg.mode == Mode.Passthrough) {
+      // No preflight: pass-through names the methods it serves; terminating mode answers
+      // OPTIONS like any non-POST method (405, Allow: POST).
       this.done();
       replyEmpty(204, "mcp_options", [new Header("allow", ALLOW_METHODS)]);
       return false;
