@@ -17,7 +17,7 @@ import { PassStream } from "./passthrough";
 import { BackendCall, CallPhase } from "./backend";
 import { Header, HeaderMap, Buffer, getBuffer, getHeader, removeHeader, setProperty } from "../host/host";
 import * as codes from "../jsonrpc/codes";
-import { Message, MessageKind, errorResponse, parseMessage, resultResponse } from "../jsonrpc/message";
+import { Message, MessageKind, errorResponse, parseBody, resultResponse } from "../jsonrpc/message";
 import { member, skipWs, stringAt } from "../jsonrpc/scan";
 import { buildCallParams, localInitializeResult } from "../mcp/backend";
 import { ALLOW_TOOLS_HEADER, effectivePolicy } from "../mcp/tools";
@@ -159,7 +159,7 @@ export class Stream {
       this.reply(400, errorResponse("null", codes.INVALID_REQUEST, codes.MSG_EMPTY_BODY), "mcp_empty_body");
       return;
     }
-    const msg = parseMessage(String.UTF8.decode(bytes));
+    const msg = parseBody(bytes);
     this.dispatchMessage(cfg, msg);
   }
 
