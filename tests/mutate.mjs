@@ -83,6 +83,13 @@ function makeCopy(dir) {
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
 }
 
+/** The process group of the command running now (killed on timeout or Ctrl-C). */
+let current = null;
+const killCurrent = () => {
+  if (current === null) return;
+  try { process.kill(-current, 'SIGKILL'); } catch { /* gone */ }
+};
+
 /**
  * Runs a command in its own process group; resolves { code, output, ms, timedOut }. On
  * timeout the whole group (node, its test processes, their Envoys) is killed by its pid.
@@ -91,16 +98,18 @@ function run(cmd, cmdArgs, cwd) {
   const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn(cmd, cmdArgs, { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' } });
+    current = child.pid;
     let output = '';
     child.stdout.on('data', (c) => { output += c; });
     child.stderr.on('data', (c) => { output += c; });
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
+      killCurrent();
     }, COMMAND_TIMEOUT_MS);
     child.on('close', (code) => {
       clearTimeout(timer);
+      current = null;
       resolve({ code: timedOut ? -1 : code, output, ms: Date.now() - started, timedOut });
     });
   });
@@ -140,7 +149,7 @@ async function main() {
   const t0 = Date.now();
   const dir = path.join(ROOT, 'tests', '.tmp', `mutate-${process.pid}`);
   const cleanup = () => { if (!flag('keep')) rmSync(dir, { recursive: true, force: true }); };
-  process.once('SIGINT', () => { cleanup(); process.exit(130); });
+  for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => { killCurrent(); cleanup(); process.exit(130); });
   makeCopy(dir);
   process.stdout.write(`mutation run: ${chosen.length} mutants, copy in ${path.relative(ROOT, dir)}\n`);
   try {
