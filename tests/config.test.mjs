@@ -1,10 +1,15 @@
 // A bad plugin configuration must make the plugin refuse to start — never a request-time
 // failure. With a static Envoy config, a refused wasm filter config stops Envoy at startup, so
 // each case starts its own Envoy and expects it to exit, with the plugin's own log line naming
-// the offending field (`wasm log <plugin>: server.timeout ...`).
-import { test } from 'node:test';
+// the offending field (`wasm log <plugin>: server.timeout ...`). The last suite sets every
+// optional field at once and shows each one taking effect.
+import { after, before, describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEnvoy, startEnvoyExpectFailure, postJson, tail } from './support/envoy.mjs';
+import http from 'node:http';
+import { startSseBackend } from '../examples/backend/sse-server.mjs';
+import { initializeResult, rpcResult, startMinimalBackend, startScriptedBackend } from './support/backends.mjs';
+import { startEnvoy, startEnvoyExpectFailure, postJson, tail, withEnvoyLog } from './support/envoy.mjs';
+import { eventually } from './support/wait.mjs';
 
 /** Port of a backend that is never contacted (nothing here sends a request upstream). */
 const BACKEND_PORT = 9;
@@ -92,12 +97,182 @@ test('starts with a valid configuration and answers initialize', async () => {
   }
 });
 
-test('starts with every optional field set', async () => {
-  const pluginConfig = {
-    server: { ...SERVER, transport: 'sse', timeout: 1000, cluster: 'mcp_backend', allowTools: ['echo', 'add'] },
-    allowTools: ['echo'],
-    tools: [],
-  };
-  const envoy = await startEnvoy({ pluginConfig, backendPort: BACKEND_PORT, wasmPath: WASM_PATH });
-  await envoy.stop();
+// Every optional field set at once — and each one shown to take effect, against backends
+// that record what they receive (three gateways: terminating over Streamable HTTP, terminating
+// over legacy SSE, pass-through).
+describe('starts with every optional field set, and each field takes effect', () => {
+  const TIMEOUT_MS = 800;
+  const ctx = {};
+  before(async () => {
+    // Streamable HTTP backend: `slow` never answers; everything else is echoed back.
+    ctx.http = await startMinimalBackend((msg) => {
+      if (msg.method === 'tools/list') return rpcResult(msg, { tools: ['echo', 'add', 'slow', 'big'].map((name) => ({ name, inputSchema: { type: 'object' } })) });
+      if (msg.method === 'tools/call' && msg.params?.name === 'slow') return undefined;
+      return rpcResult(msg, { content: [{ type: 'text', text: `called ${msg.params?.name}` }] });
+    });
+    ctx.sse = await startSseBackend();
+    // Pass-through backend: a stateful session; tools/list answers with one SSE event of
+    // ~3 KB, its first 2000 bytes written at once and the rest only after release().
+    ctx.ptHold = {};
+    ctx.pt = await startScriptedBackend(async (msg, _req, res) => {
+      if (msg?.method === 'initialize') {
+        res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 'backend-session-1' });
+        return res.end(JSON.stringify(rpcResult(msg, initializeResult(msg))));
+      }
+      if (msg?.method !== 'tools/list') return msg?.id === undefined ? undefined : rpcResult(msg, {});
+      const tools = ['echo', 'add'].map((name) => ({ name, description: name.repeat(400), inputSchema: { type: 'object' } }));
+      const text = `event: message\ndata: ${JSON.stringify(rpcResult(msg, { tools }))}\n\n`;
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(text.slice(0, 2000));
+      await new Promise((resolve) => { ctx.ptHold.release = resolve; });
+      res.end(text.slice(2000));
+    });
+    ctx.httpAuthority = `opt-backend.test:${ctx.http.port}`;
+    ctx.terminating = await startEnvoy({
+      backendPort: ctx.http.port,
+      wasmPath: WASM_PATH,
+      pluginConfig: {
+        server: {
+          name: 'opt-server', type: 'mcp-proxy', transport: 'http',
+          mcpServerURL: `http://${ctx.httpAuthority}/custom/mcp`,
+          timeout: TIMEOUT_MS, cluster: 'mcp_backend', maxResponseBytes: 1024,
+          allowTools: ['echo', 'add', 'slow'],
+          cors: { allowOrigins: ['https://app.example'] },
+          securitySchemes: [
+            { id: 'ClientKey', type: 'apiKey', in: 'header', name: 'x-client-key' },
+            { id: 'BackendKey', type: 'apiKey', in: 'header', name: 'x-api-key', defaultCredential: 'k-default' },
+          ],
+          defaultDownstreamSecurity: { id: 'ClientKey', passthrough: false, required: true },
+          defaultUpstreamSecurity: { id: 'BackendKey', credential: 'k-server' },
+          passthroughAuthHeader: true,
+        },
+        allowTools: ['echo', 'slow', 'big'],
+        tools: [{ name: 'echo', security: { id: 'ClientKey', passthrough: true }, requestTemplate: { security: { id: 'BackendKey' } } }],
+      },
+    });
+    ctx.legacy = await startEnvoy({
+      backendPort: ctx.sse.port,
+      wasmPath: WASM_PATH,
+      pluginConfig: { server: { name: 'opt-sse', type: 'mcp-proxy', transport: 'sse', mcpServerURL: ctx.sse.url, timeout: 5000, cluster: 'no_such_cluster' } },
+    });
+    ctx.passthrough = await startEnvoy({
+      backendPort: ctx.pt.port,
+      wasmPath: WASM_PATH,
+      pluginConfig: { server: { name: 'opt-pt', type: 'mcp-passthrough', mcpServerURL: ctx.pt.url, maxResponseBytes: 1024, sessionIdleTimeout: 1 }, allowTools: ['echo'] },
+    });
+  });
+  after(async () => {
+    for (const e of [ctx.terminating, ctx.legacy, ctx.passthrough]) await e?.stop();
+    for (const b of [ctx.http, ctx.sse, ctx.pt]) await b?.close();
+  });
+  const it2 = (title, envoy, fn) => it(title, { timeout: 30000 }, () => withEnvoyLog(ctx[envoy], fn));
+  const rpc = (id, method, params) => ({ jsonrpc: '2.0', id, method, ...(params ? { params } : {}) });
+  const KEY = { 'x-client-key': 'client-k' };
+  const call = (name, headers = {}) => postJson(ctx.terminating.url, rpc(`c-${name}`, 'tools/call', { name, arguments: {} }), { ...KEY, ...headers });
+  const posts = (from) => ctx.http.requests.slice(from).filter((r) => r.method === 'POST');
+
+  it2('server.name, mcpServerURL path and authority', 'terminating', async () => {
+    const init = await postJson(ctx.terminating.url, rpc(1, 'initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'c', version: '0' } }), KEY);
+    assert.equal(init.json?.result?.serverInfo?.name, 'opt-server', init.text);
+    const from = ctx.http.requests.length;
+    assert.equal((await call('echo')).json?.result?.content?.[0]?.text, 'called echo');
+    const seen = posts(from);
+    assert.deepEqual(seen.map((r) => r.body?.method), ['initialize', 'notifications/initialized', 'tools/call']);
+    for (const r of seen) {
+      assert.equal(r.path, '/custom/mcp');
+      assert.equal(r.headers.host, ctx.httpAuthority);
+    }
+  });
+
+  it2('allowTools ∩ server.allowTools: only echo and slow are listed and callable', 'terminating', async () => {
+    const list = await postJson(ctx.terminating.url, rpc(2, 'tools/list'), KEY);
+    assert.deepEqual(list.json?.result?.tools?.map((t) => t.name), ['echo', 'slow'], list.text);
+    for (const name of ['add', 'big']) {
+      const r = await call(name);
+      assert.equal(r.json?.error?.code, -32602, r.text);
+      assert.equal(r.json.error.message, `Tool not allowed: ${name}`);
+    }
+  });
+
+  it2('server.timeout: a call the backend never answers → -32603 timeout, no earlier than the deadline', 'terminating', async () => {
+    const started = Date.now();
+    const r = await call('slow');
+    const elapsed = Date.now() - started;
+    assert.equal(r.json?.error?.code, -32603, r.text);
+    assert.match(r.json.error.message, /^backend call failed: .*time(d)?[ -]?out/i);
+    assert.ok(elapsed >= TIMEOUT_MS * 0.9 && elapsed < TIMEOUT_MS * 10, `reply after ${elapsed} ms for server.timeout ${TIMEOUT_MS} ms`);
+  });
+
+  it2('cors.allowOrigins: the listed origin gets CORS headers, a loopback origin (allowed by default) is refused', 'terminating', async () => {
+    const ok = await postJson(ctx.terminating.url, rpc(3, 'ping'), { ...KEY, origin: 'https://app.example' });
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(ok.headers['access-control-allow-origin'], 'https://app.example');
+    const refused = await postJson(ctx.terminating.url, rpc(4, 'ping'), { ...KEY, origin: 'http://localhost:5173' });
+    assert.equal(refused.status, 403, refused.text);
+  });
+
+  it2('security: required downstream key, upstream credential, tools[] overrides, passthroughAuthHeader', 'terminating', async () => {
+    const from0 = ctx.http.requests.length;
+    const denied = await postJson(ctx.terminating.url, rpc(5, 'ping'));
+    assert.equal(denied.status, 401, denied.text);
+    assert.equal(denied.headers['www-authenticate'], 'ApiKey realm="mcp", in="header", name="x-client-key"');
+    assert.equal(ctx.http.requests.length, from0);
+    const auth = { authorization: 'Bearer for-the-backend' };
+    const from = ctx.http.requests.length;
+    await postJson(ctx.terminating.url, rpc(6, 'tools/list'), { ...KEY, ...auth });
+    const listed = posts(from);
+    assert.equal(listed.length, 3);
+    for (const r of listed) {
+      assert.equal(r.headers['x-api-key'], 'k-server', 'defaultUpstreamSecurity.credential');
+      assert.equal(r.headers.authorization, auth.authorization, 'passthroughAuthHeader: true');
+      assert.equal(r.headers['x-client-key'], undefined);
+    }
+    const from2 = ctx.http.requests.length;
+    await call('echo', auth);
+    for (const r of posts(from2)) assert.equal(r.headers['x-api-key'], 'client-k', 'tools[].security passthrough into requestTemplate.security');
+  });
+
+  it2('transport sse and server.cluster: the GET /sse follows the route, the endpoint POSTs use the named cluster', 'legacy', async () => {
+    const from = ctx.sse.requests.length;
+    const r = await postJson(ctx.legacy.url, rpc(7, 'tools/list'));
+    assert.equal(r.json?.error?.code, -32603, r.text);
+    assert.match(r.json.error.message, /unknown cluster "no_such_cluster"/);
+    assert.deepEqual(ctx.sse.requests.slice(from).map((q) => `${q.method} ${q.url.split('?')[0]}`), ['GET /sse']);
+  });
+
+  it2('pass-through: maxResponseBytes (a partial tools/list event past it is forwarded unparsed) and sessionIdleTimeout', 'passthrough', async () => {
+    const url = ctx.passthrough.url;
+    const init = await postJson(url, rpc(1, 'initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'c', version: '0' } }));
+    const gid = init.headers['mcp-session-id'];
+    assert.match(gid ?? '', /^[A-Za-z0-9_-]{22}$/);
+    const h = { 'mcp-session-id': gid, 'mcp-protocol-version': '2025-06-18' };
+    // Under the bound the gateway would hold the partial event until it is complete (to
+    // filter it); past maxResponseBytes it forwards the bytes unparsed at once — so the
+    // client sees the first 2000 bytes while the backend still holds the rest.
+    const chunks = [];
+    const done = new Promise((resolve, reject) => {
+      const body = JSON.stringify(rpc(2, 'tools/list'));
+      const req = http.request(url, {
+        method: 'POST', agent: false,
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'content-length': Buffer.byteLength(body), ...h },
+      }, (res) => {
+        res.setEncoding('utf8');
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', resolve);
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    const early = await eventually(() => chunks.join('').length >= 2000 && ctx.ptHold.release, 5000);
+    assert.ok(early, `before the backend sent the rest, the client got ${chunks.join('').length} bytes`);
+    ctx.ptHold.release();
+    await done;
+    assert.match(chunks.join(''), /"name":"add"/, 'past maxResponseBytes the answer passes unfiltered');
+    // Idle for more than sessionIdleTimeout (1 s): the gateway id has expired.
+    await new Promise((resolve) => setTimeout(resolve, 1600));
+    const late = await postJson(url, rpc(3, 'ping'), h);
+    assert.equal(late.status, 404, late.text);
+    assert.equal(late.json?.error?.message, 'Session not found');
+  });
 });

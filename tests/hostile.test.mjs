@@ -1,8 +1,9 @@
 // Hostile input: over a thousand generated request bodies (malformed JSON, every field with
 // every JSON type, 10,000-deep nesting, 1 MB strings, invalid UTF-8, lone surrogates,
 // duplicate keys, BOMs, random bytes) POSTed through one Envoy in front of the real example
-// backend. Every one must get a well-formed reply, none may trap the VM, and the gateway must
-// still serve a real SDK client afterwards. A trap is fatal in Envoy: the worker's VM is dead
+// backend. Every one must get a well-formed reply with exactly the status and JSON-RPC code
+// the README's error table gives its shape (tests/support/hostile-expect.mjs), none may trap
+// the VM, and the gateway must still serve a real SDK client afterwards. A trap is fatal in Envoy: the worker's VM is dead
 // (or reloaded, losing every stream in flight).
 //
 // Reproducible: the seed is printed; rerun with HOSTILE_SEED=<seed>. HOSTILE_DUMP=<dir> writes
@@ -16,6 +17,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { startEnvoy, rawRequest, tail, wasmFailures } from './support/envoy.mjs';
 import { startBackend } from '../examples/backend/server.mjs';
 import { hostileCases } from './support/hostile-bodies.mjs';
+import { describeOutcome, expectedPassthrough, expectedTerminating, matches } from './support/hostile-expect.mjs';
 
 const SEED = process.env.HOSTILE_SEED ? Number(process.env.HOSTILE_SEED) >>> 0 : (Math.random() * 2 ** 32) >>> 0;
 /** The module under test: build/mcp-proxy.wasm unless MCP_PROXY_WASM names another. */
@@ -24,6 +26,8 @@ const PARALLEL = 8;
 const REQUEST_TIMEOUT_MS = 10_000;
 const DEADLINE_MS = 240_000;
 const ALLOWED_STATUS = new Set([200, 202, 400, 404, 405, 413]);
+/** allowTools of both gateways. */
+const ALLOW_TOOLS = ['echo'];
 
 /**
  * Wasm counters that move when a VM dies: `<plugin>.vm_reload*` (failure_policy FAIL_RELOAD
@@ -42,11 +46,23 @@ const printable = (buf, max = 160) => {
 };
 
 /**
- * Checks one reply against the gateway's contract. Returns [problem or null, histogram key].
+ * Checks one reply against the gateway's contract: well-formed, and the status and code the
+ * README's error table gives this body (tests/support/hostile-expect.mjs). Returns [problem
+ * or null, histogram key].
+ */
+function checkReply(c, res) {
+  const [problem, key] = checkShape(c, res);
+  if (problem) return [problem, key];
+  const expected = expectedTerminating(c.body, { allowTools: ALLOW_TOOLS });
+  if (matches(expected, { status: res.status, json: parseJson(res.text) })) return [null, key];
+  return [`expected ${describeOutcome(expected)}, got HTTP ${res.status}: ${res.text.slice(0, 200)}`, `${key} (unexpected)`];
+}
+
+/**
  * JSON-RPC 2.0 §5: a response has `jsonrpc: "2.0"`, an `id` (null when the request's id could
  * not be read) and exactly one of `result` / `error {code: integer, message: string}`.
  */
-function checkReply(c, res) {
+function checkShape(c, res) {
   const { status, text } = res;
   const ct = res.headers['content-type'] ?? '';
   if (!ALLOWED_STATUS.has(status)) return [`HTTP ${status} (${ct}): ${text.slice(0, 200)}`, `${status}`];
@@ -81,6 +97,11 @@ function checkReply(c, res) {
     return [`result reply id ${JSON.stringify(msg.id)} is not the request id ${JSON.stringify(c.expectId)}`, `${status} result`];
   }
   return [null, `${status} result`];
+}
+
+/** JSON.parse, or undefined. */
+function parseJson(text) {
+  try { return JSON.parse(text); } catch { return undefined; }
 }
 
 /** POSTs one case; never rejects: a transport error or a timeout is returned as a problem. */
@@ -121,12 +142,12 @@ const gatewayConfig = (backendPort) => ({
     mcpServerURL: `http://127.0.0.1:${backendPort}/mcp`,
     timeout: 5000,
   },
-  allowTools: ['echo'],
+  allowTools: ALLOW_TOOLS,
 });
 
 const passthroughConfig = (backendPort) => ({
   server: { name: 'pt', type: 'mcp-passthrough', mcpServerURL: `http://127.0.0.1:${backendPort}/mcp` },
-  allowTools: ['echo'],
+  allowTools: ALLOW_TOOLS,
 });
 
 /**
@@ -203,7 +224,7 @@ test(`hostile request bodies (seed ${SEED})`, { timeout: DEADLINE_MS + 60_000 },
 
     assert.ok(
       failures.length === 0 && trapped.length === 0,
-      `seed ${SEED}: ${failures.length} of ${cases.length} bodies got a bad reply; ${trapped.length} wasm failure line(s) in Envoy's log\n`
+      `seed ${SEED} (rerun with HOSTILE_SEED=${SEED}): ${failures.length} of ${cases.length} bodies got a bad reply; ${trapped.length} wasm failure line(s) in Envoy's log\n`
         + `${trapped.slice(0, 10).join('\n')}\n${report}`,
     );
 
@@ -244,11 +265,18 @@ test(`hostile request bodies and headers in pass-through mode (seed ${SEED})`, {
       if (h.origin !== undefined && h.origin !== 'http://localhost:1' && res.status !== 403 && res.status !== 413) {
         failures.push(`#${i} foreign origin ${h.origin} got ${res.status}`);
       }
+      // Without a hostile session id or origin, what the gateway itself decides (413, a
+      // denied tools/call) must come exactly; everything else is the backend's answer.
+      const own = sid === undefined && (h.origin === undefined || h.origin === 'http://localhost:1') ? expectedPassthrough(c.body, { allowTools: ALLOW_TOOLS }) : null;
+      if (own && !matches(own, { status: res.status, json: parseJson(res.text) })) {
+        failures.push(`#${i} ${c.label}: expected ${describeOutcome(own)}, got HTTP ${res.status}: ${res.text.slice(0, 160)}`);
+      }
     });
     const summary = [...histogram].sort((a, b) => b[1] - a[1]).map(([k, n]) => `  ${String(n).padStart(5)}  ${k}`).join('\n');
     process.stderr.write(`hostile pass-through: ${cases.length} bodies; replies by status:\n${summary}\n`);
     const trapped = wasmFailures(envoy.log());
-    assert.ok(failures.length === 0 && trapped.length === 0, `${failures.slice(0, 40).join('\n')}\n${trapped.slice(0, 10).join('\n')}`);
+    assert.ok(failures.length === 0 && trapped.length === 0,
+      `seed ${SEED}: ${failures.length} bad replies (rerun with HOSTILE_SEED=${SEED})\n${failures.slice(0, 40).join('\n')}\n${trapped.slice(0, 10).join('\n')}`);
     // Forged ids and foreign origins never reached the backend: only header-free and
     // loopback-origin cases may have been forwarded.
     const forwarded = backend.requests.slice(backendSeenBefore);

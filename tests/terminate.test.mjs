@@ -13,6 +13,7 @@ import {
   startVersionRejectingBackend,
 } from './support/backends.mjs';
 import { postJson, rawRequest, startEnvoy, withEnvoyLog } from './support/envoy.mjs';
+import { eventually } from './support/wait.mjs';
 
 const SERVER_NAME = 'demo-server';
 const TEST_TIMEOUT = 20000;
@@ -68,9 +69,14 @@ async function assertRpcError(promise, code, messageRe) {
   });
 }
 
-/** Asserts a raw reply is a JSON-RPC error with the given code (HTTP 200 or 400 both accepted). */
-function assertRawRpcError(reply, code) {
-  assert.ok([200, 400].includes(reply.status), `HTTP ${reply.status}: ${reply.text}`);
+/**
+ * Asserts a raw reply is an application/json JSON-RPC error with the given code and the HTTP
+ * status the README gives it: 400 for -32700 and -32600 (a request that is no valid
+ * JSON-RPC), 200 for every other error (a JSON-RPC answer to a valid request).
+ */
+function assertRawRpcError(reply, code, status = [-32700, -32600].includes(code) ? 400 : 200) {
+  assert.equal(reply.status, status, `expected HTTP ${status} for ${code}, got ${reply.status}: ${reply.text}`);
+  assert.match(reply.headers['content-type'] ?? '', /^application\/json/);
   assert.ok(reply.json, `reply is not JSON: ${JSON.stringify(reply.text)}`);
   assert.equal(reply.json.jsonrpc, '2.0');
   assert.equal(reply.json.error?.code, code, `expected error ${code}, got ${reply.text}`);
@@ -172,11 +178,23 @@ for (const stateless of [false, true]) {
         assert.deepEqual(methodsSince(backend, from2), ['initialize', 'notifications/initialized', 'tools/call']);
         if (!stateless) {
           const call2 = postsSince(backend, from2)[2];
-          assert.notEqual(call2.headers['mcp-session-id'], call.headers['mcp-session-id'], 'a new backend session per client request');
-          for (const r of backend.requests.slice(from).filter((x) => x.method === 'DELETE')) {
-            assert.ok([call.headers['mcp-session-id'], call2.headers['mcp-session-id']].includes(r.headers['mcp-session-id']),
-              'a DELETE ends one of the gateway\'s own backend sessions');
+          const sids = [call.headers['mcp-session-id'], call2.headers['mcp-session-id']];
+          assert.notEqual(sids[1], sids[0], 'a new backend session per client request');
+          // Each backend session is ended with exactly one DELETE (sent unawaited, after the
+          // reply): wait until both arrived, then check what they carry.
+          const deletes = () => backend.requests.slice(from).filter((x) => x.method === 'DELETE');
+          await eventually(() => deletes().length >= 2, 5000);
+          assert.deepEqual(sorted(deletes().map((r) => r.headers['mcp-session-id'])), sorted(sids),
+            'one DELETE per backend session the gateway opened');
+          for (const r of deletes()) {
+            assert.equal(r.path, '/mcp');
+            assert.equal(r.headers['mcp-protocol-version'], call.headers['mcp-protocol-version'], 'the version the backend session uses');
           }
+          await eventually(() => sids.every((sid) => !backend.sessions.has(sid)), 5000);
+          for (const sid of sids) assert.ok(!backend.sessions.has(sid), `backend session ${sid} still open`);
+        } else {
+          await sleep(200);
+          assert.deepEqual(backend.requests.slice(from).filter((x) => x.method === 'DELETE'), [], 'no session, no DELETE');
         }
       });
 
@@ -308,16 +326,30 @@ withGatewaySuite('terminating mode: local answers and client errors', {
     });
   }
 
-  test('GET and DELETE → 405', async ({ envoy }) => {
-    const get = await rawRequest(envoy.url, { method: 'GET', headers: { accept: 'text/event-stream' } });
-    assert.equal(get.status, 405);
-    const del = await rawRequest(envoy.url, { method: 'DELETE', headers: { 'mcp-session-id': 'abc' } });
-    assert.equal(del.status, 405);
+  test('GET, DELETE and other non-POST methods → 405, Allow: POST, a JSON-RPC error body; no backend request', async ({ envoy, backend }) => {
+    const from = backend.requests.length;
+    const cases = [
+      ['GET', { accept: 'text/event-stream' }], ['DELETE', { 'mcp-session-id': 'abc' }], ['PUT', { 'content-type': 'application/json' }], ['PATCH', {}],
+    ];
+    for (const [method, headers] of cases) {
+      const reply = await rawRequest(envoy.url, { method, headers });
+      assert.equal(reply.status, 405, `${method}: HTTP ${reply.status}: ${reply.text}`);
+      assert.equal(reply.headers.allow, 'POST', `${method}: Allow`);
+      assert.match(reply.headers['content-type'] ?? '', /^application\/json/, `${method}: content-type`);
+      assert.equal(reply.json?.jsonrpc, '2.0', `${method}: ${reply.text}`);
+      assert.equal(reply.json.id, null);
+      assert.equal(reply.json.error?.code, -32600, `${method}: ${reply.text}`);
+      assert.match(reply.json.error.message, /POST/);
+    }
+    // (The gateway's own DELETEs ending earlier backend sessions may still arrive meanwhile.)
+    const forwarded = backend.requests.slice(from).filter((r) => r.method !== 'DELETE' || r.headers['mcp-session-id'] === 'abc');
+    assert.deepEqual(forwarded, [], 'a non-POST request reached the backend');
   });
 
-  test('POST with an empty body → 400', async ({ envoy }) => {
+  test('POST with an empty body → 400, -32600, id null', async ({ envoy }) => {
     const reply = await postJson(envoy.url, '');
-    assert.equal(reply.status, 400, reply.text);
+    assertRawRpcError(reply, -32600);
+    assert.equal(reply.json.id, null);
   });
 
   test('unparsable JSON → -32700 with id null', async ({ envoy }) => {
@@ -336,6 +368,36 @@ withGatewaySuite('terminating mode: local answers and client errors', {
 
   test('jsonrpc "1.0" → -32600', async ({ envoy }) => {
     assertRawRpcError(await postJson(envoy.url, '{"jsonrpc":"1.0","id":1,"method":"ping"}'), -32600);
+  });
+
+  test('not an object, an id of a wrong type, params not an object → 400, -32600', async ({ envoy, backend }) => {
+    const from = backend.requests.length;
+    const bodies = [
+      '42', '"ping"', 'null',
+      '{"jsonrpc":"2.0","id":true,"method":"ping"}', '{"jsonrpc":"2.0","id":{},"method":"ping"}', '{"jsonrpc":"2.0","id":[1],"method":"tools/list"}',
+      '{"jsonrpc":"2.0","id":1,"method":"tools/list","params":[]}', '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":"echo"}',
+      '{"jsonrpc":"2.0","id":1,"method":7}',
+    ];
+    for (const body of bodies) {
+      const reply = await postJson(envoy.url, body);
+      assert.doesNotThrow(() => assertRawRpcError(reply, -32600), `${body} → HTTP ${reply.status}: ${reply.text}`);
+    }
+    assert.deepEqual(methodsSince(backend, from), [], 'an invalid request reaches no backend');
+  });
+
+  test('bad params (name not a string, arguments not an object, cursor not a string) → 200, -32602, the client id; no backend', async ({ envoy, backend }) => {
+    const from = backend.requests.length;
+    const cases = [
+      rpc(21, 'tools/call', { name: 7, arguments: {} }), rpc(22, 'tools/call', { arguments: {} }),
+      rpc(23, 'tools/call', { name: 'echo', arguments: 'text' }), rpc(24, 'tools/call', { name: 'echo', arguments: [1] }),
+      rpc(25, 'tools/list', { cursor: 5 }),
+    ];
+    for (const body of cases) {
+      const reply = await postJson(envoy.url, body);
+      assertRawRpcError(reply, -32602);
+      assert.equal(reply.json.id, body.id, reply.text);
+    }
+    assert.deepEqual(methodsSince(backend, from), [], 'bad params reach no backend');
   });
 
   test('a 2 MB body → 413, and the gateway keeps serving', async ({ envoy }) => {
@@ -466,13 +528,17 @@ withGatewaySuite('terminating mode: allowTools from the header only', {
 describe('terminating mode: backend failures', () => {
   const t = (title, fn) => it(title, { timeout: TEST_TIMEOUT }, fn);
 
-  t('a hanging backend → -32603 timeout after server.timeout', () => withGateway(startHangingBackend(), { server: { timeout: 1000 } }, async ({ envoy }) => {
+  // server.timeout is enforced: the reply comes no earlier than the deadline and long before
+  // a hanging backend would ever answer (never). Margins are multiples of the timeout.
+  const HANG_TIMEOUT_MS = 1000;
+  t('a hanging backend → -32603 timeout after server.timeout', () => withGateway(startHangingBackend(), { server: { timeout: HANG_TIMEOUT_MS } }, async ({ envoy }) => {
     const client = await connect(envoy.url);
     try {
       const started = Date.now();
-      await assertRpcError(client.listTools(), -32603, BACKEND_FAILED);
+      await assertRpcError(client.listTools(), -32603, /backend initialize failed: .*time(d)?[ -]?out/i);
       const elapsed = Date.now() - started;
-      assert.ok(elapsed < 3500, `reply after ${elapsed} ms`);
+      assert.ok(elapsed >= HANG_TIMEOUT_MS * 0.9, `reply after ${elapsed} ms, before server.timeout ${HANG_TIMEOUT_MS} ms`);
+      assert.ok(elapsed < HANG_TIMEOUT_MS * 10, `reply after ${elapsed} ms: server.timeout ${HANG_TIMEOUT_MS} ms not enforced`);
       const reply = await postJson(envoy.url, rpc('t-1', 'tools/call', { name: 'echo', arguments: { text: 'x' } }));
       assertRawRpcError(reply, -32603);
       assert.equal(reply.json.id, 't-1');
@@ -562,4 +628,97 @@ describe('terminating mode: backend failures', () => {
       assert.deepEqual(reply.json.result, { content: [{ type: 'text', text: 'from sse' }] });
     },
   ));
+});
+
+// ---------------------------------------------------------------------------------------------
+// Origins and CORS (both modes; pass-through has its own suite in passthrough.test.mjs).
+
+describe('terminating mode: Origin checks and CORS', () => {
+  const ctx = {};
+  before(async () => {
+    ctx.backend = await startBackend({ stateless: true, json: true });
+    ctx.listed = await startGateway(ctx.backend, { server: { cors: { allowOrigins: ['https://app.example'] } } });
+    ctx.loopback = await startGateway(ctx.backend);
+  });
+  after(async () => {
+    await ctx.listed?.stop();
+    await ctx.loopback?.stop();
+    await ctx.backend?.close();
+  });
+  const test = (title, fn) => it(title, { timeout: TEST_TIMEOUT }, () => withEnvoyLog(ctx.listed, () => withEnvoyLog(ctx.loopback, fn)));
+  const EXPOSE = /^mcp-session-id$/i;
+
+  /** Asserts the CORS headers of a response to an allowed `origin`. */
+  function assertCors(reply, origin, what) {
+    assert.equal(reply.headers['access-control-allow-origin'], origin, `${what}: ${JSON.stringify(reply.headers)}`);
+    assert.match(reply.headers['access-control-expose-headers'] ?? '', EXPOSE, what);
+  }
+
+  test('a foreign Origin → 403 with a JSON-RPC error body, before any backend request (POST, GET, OPTIONS)', async () => {
+    const from = ctx.backend.requests.length;
+    const cases = [[ctx.listed, 'https://evil.example'], [ctx.listed, 'http://localhost:5173'], [ctx.loopback, 'https://app.example'], [ctx.loopback, 'null']];
+    for (const [envoy, origin] of cases) {
+      for (const body of [rpc(1, 'tools/call', { name: 'echo', arguments: { text: 'x' } }), rpc(2, 'ping')]) {
+        const r = await postJson(envoy.url, body, { origin });
+        assert.equal(r.status, 403, `POST ${body.method} from ${origin}: HTTP ${r.status}: ${r.text}`);
+        assert.equal(r.json?.jsonrpc, '2.0', r.text);
+        assert.equal(r.json.error?.code, -32600, r.text);
+        assert.equal(r.headers['access-control-allow-origin'], undefined);
+      }
+      for (const method of ['GET', 'OPTIONS']) {
+        const r = await rawRequest(envoy.url, { method, headers: { origin, 'access-control-request-method': 'POST' } });
+        assert.equal(r.status, 403, `${method} from ${origin}: HTTP ${r.status}`);
+        assert.equal(r.headers['access-control-allow-origin'], undefined);
+      }
+    }
+    assert.deepEqual(ctx.backend.requests.slice(from), [], 'a refused request reached the backend');
+  });
+
+  test('a preflight from an allowed origin → 204 answered locally with the CORS headers', async () => {
+    const from = ctx.backend.requests.length;
+    for (const [envoy, origin] of [[ctx.listed, 'https://app.example'], [ctx.loopback, 'http://localhost:5173'], [ctx.loopback, 'http://[::1]:6274']]) {
+      const r = await rawRequest(envoy.url, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, mcp-protocol-version' },
+      });
+      assert.equal(r.status, 204, `${origin}: HTTP ${r.status}: ${r.text}`);
+      assert.equal(r.text, '');
+      assertCors(r, origin, `preflight from ${origin}`);
+      assert.ok((r.headers['access-control-allow-methods'] ?? '').split(',').map((m) => m.trim()).includes('POST'), r.headers['access-control-allow-methods']);
+      assert.equal(r.headers['access-control-allow-headers'], 'content-type, mcp-protocol-version');
+    }
+    assert.deepEqual(ctx.backend.requests.slice(from), []);
+  });
+
+  test('every reply to an allowed origin carries the CORS headers: local, backend, error, 405', async () => {
+    const origin = 'https://app.example';
+    const url = ctx.listed.url;
+    const init = await postJson(url, rpc(1, 'initialize', { protocolVersion: LATEST_VERSION, capabilities: {}, clientInfo: { name: 'cors', version: '0' } }), { origin });
+    assertJsonReply(init);
+    assertCors(init, origin, 'initialize');
+    const call = await postJson(url, rpc(2, 'tools/call', { name: 'echo', arguments: { text: 'cors' } }), { origin });
+    assertJsonReply(call);
+    assert.deepEqual(call.json.result.content, [{ type: 'text', text: 'cors' }]);
+    assertCors(call, origin, 'tools/call');
+    const bad = await postJson(url, '{bad json', { origin });
+    assertRawRpcError(bad, -32700);
+    assertCors(bad, origin, 'parse error');
+    const note = await postJson(url, { jsonrpc: '2.0', method: 'notifications/initialized' }, { origin });
+    assert.equal(note.status, 202);
+    assertCors(note, origin, 'notification');
+    const get = await rawRequest(url, { method: 'GET', headers: { origin } });
+    assert.equal(get.status, 405);
+    assertCors(get, origin, 'GET');
+  });
+
+  test('no Origin: served, no CORS headers; OPTIONS is a non-POST method → 405, Allow: POST', async () => {
+    const r = await postJson(ctx.listed.url, rpc(3, 'ping'));
+    assertJsonReply(r);
+    assert.equal(r.headers['access-control-allow-origin'], undefined);
+    const o = await rawRequest(ctx.listed.url, { method: 'OPTIONS' });
+    assert.equal(o.status, 405, `OPTIONS without Origin: HTTP ${o.status}: ${o.text}`);
+    assert.equal(o.headers.allow, 'POST');
+    assert.equal(o.json?.error?.code, -32600, o.text);
+    assert.equal(o.headers['access-control-allow-origin'], undefined);
+  });
 });

@@ -1,5 +1,6 @@
 import * as codes from "../jsonrpc/codes";
-import { MessageKind, errorResponse, parseMessage, readReply, resultResponse } from "../jsonrpc/message";
+import { MessageKind, errorResponse, parseBody, parseMessage, readReply, resultResponse } from "../jsonrpc/message";
+import { isValidUtf8 } from "../util/utf8";
 import { Kind, decodeString, elements, idsEqual, kindAt, member, normalizeSlashEscapes, skipValue, stringAt, textOf } from "../jsonrpc/scan";
 
 describe("scan", () => {
@@ -132,5 +133,43 @@ describe("responses", () => {
     expect(readReply('{"jsonrpc":"2.0","id":2,"error":{"code":1.5,"message":"m"}}', 2).code).toBe(-32603);
     expect(readReply('{"jsonrpc":"2.0","id":2,"error":{"code":"x","message":"m"}}', 2).code).toBe(-32603);
     expect(readReply('{"jsonrpc":"2.0","id":2,"error":{"code":99999999999,"message":"m"}}', 2).code).toBe(-32603);
+  });
+});
+
+function bytesOf(list: u8[]): Uint8Array {
+  const b = new Uint8Array(list.length);
+  for (let i = 0; i < list.length; i++) b[i] = list[i];
+  return b;
+}
+
+describe("UTF-8 bodies", () => {
+  it("accepts well-formed UTF-8 (table)", () => {
+    const ok: u8[][] = [
+      [], [0x7b, 0x7d], [0xc2, 0x80], [0xdf, 0xbf], [0xe0, 0xa0, 0x80], [0xed, 0x9f, 0xbf], [0xee, 0x80, 0x80],
+      [0xef, 0xbf, 0xbf], [0xf0, 0x90, 0x80, 0x80], [0xf4, 0x8f, 0xbf, 0xbf], [0xe2, 0x82, 0xac, 0x41],
+    ];
+    for (let i = 0; i < ok.length; i++) expect(isValidUtf8(bytesOf(ok[i]))).toBe(true, i.toString());
+  });
+  it("refuses overlong forms, surrogates, stray and truncated bytes, values past U+10FFFF (table)", () => {
+    const bad: u8[][] = [
+      [0xff], [0xfe], [0x80], [0xbf], [0xc0, 0x80], [0xc1, 0xbf], [0xe0, 0x80, 0x80], [0xe0, 0x9f, 0xbf],
+      [0xed, 0xa0, 0x80], [0xed, 0xbf, 0xbf], [0xf0, 0x8f, 0xbf, 0xbf], [0xf4, 0x90, 0x80, 0x80], [0xf5, 0x80, 0x80, 0x80],
+      [0xf8, 0x88, 0x80, 0x80, 0x80], [0xe2, 0x82], [0xf0, 0x9f, 0x98], [0x41, 0xc2], [0xc2, 0x41], [0xe2, 0x28, 0xa1],
+    ];
+    for (let i = 0; i < bad.length; i++) expect(isValidUtf8(bytesOf(bad[i]))).toBe(false, i.toString());
+  });
+  it("a client body that is not UTF-8 is a parse error, even when the rest is JSON", () => {
+    const ping = '{"jsonrpc":"2.0","id":5,"method":"ping"}';
+    const good = parseBody(String.UTF8.encode(ping));
+    expect(good.kind).toBe(MessageKind.Request);
+    expect(good.method).toBe("ping");
+    const enc = Uint8Array.wrap(String.UTF8.encode(ping));
+    const tail = new Uint8Array(enc.length + 1);
+    tail.set(enc);
+    tail[enc.length] = 0xff;
+    const bad = parseBody(tail.buffer);
+    expect(bad.kind).toBe(MessageKind.Invalid);
+    expect(bad.errorCode).toBe(codes.PARSE_ERROR);
+    expect(bad.idRaw).toBe("null");
   });
 });

@@ -71,7 +71,9 @@ export class Stream {
         replyEmpty(204, "mcp_preflight", preflightHeaders(origin, findHeader(headers, "access-control-request-headers")));
         return false;
       }
-    } else if (method == "OPTIONS") {
+    } else if (method == "OPTIONS" && cfg.mode == Mode.Passthrough) {
+      // No preflight: pass-through names the methods it serves; terminating mode answers
+      // OPTIONS like any non-POST method (405, Allow: POST).
       replyEmpty(204, "mcp_options", [new Header("allow", ALLOW_METHODS)]);
       return false;
     }

@@ -17,7 +17,7 @@ import { Config, Transport } from "../config/config";
 import { Buffer, Header, HeaderMap, getBuffer, setProperty } from "../host/host";
 import { findHeader, headerValues } from "../http/header";
 import * as codes from "../jsonrpc/codes";
-import { Message, MessageKind, errorResponse, parseMessage, resultResponse } from "../jsonrpc/message";
+import { Message, MessageKind, errorResponse, parseBody, resultResponse } from "../jsonrpc/message";
 import { member, skipWs, stringAt } from "../jsonrpc/scan";
 import { localInitializeResult } from "../mcp/backend";
 import { VERSION_HEADER } from "../mcp/headers";
@@ -98,7 +98,7 @@ export class TermStream {
       this.reply(400, errorResponse("null", codes.INVALID_REQUEST, codes.MSG_EMPTY_BODY), "mcp_empty_body");
       return;
     }
-    this.dispatchMessage(this.config, parseMessage(String.UTF8.decode(bytes)));
+    this.dispatchMessage(this.config, parseBody(bytes));
   }
 
   /** Routes one parsed client message to its local answer or to the backend. */

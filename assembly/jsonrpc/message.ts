@@ -3,6 +3,7 @@
 // JSON type is checked by the scanner (a typed parse of a wrong-shaped field would abort).
 import { validateJSON } from "json-as/assembly/util/validateJson";
 import * as codes from "./codes";
+import { isValidUtf8 } from "../util/utf8";
 import { Kind, idsEqual, kindAt, kindOf, member, skipWs, stringAt, textOf, quote } from "./scan";
 
 /** What a client body turned out to be. */
@@ -36,6 +37,12 @@ function invalid(code: i32, message: string, idRaw: string): Message {
   m.errorMessage = message;
   m.idRaw = idRaw;
   return m;
+}
+
+/** Parses one client body's bytes: not UTF-8 is not JSON (-32700), else parseMessage. */
+export function parseBody(bytes: ArrayBuffer): Message {
+  if (!isValidUtf8(Uint8Array.wrap(bytes))) return invalid(codes.PARSE_ERROR, codes.MSG_PARSE_ERROR, "null");
+  return parseMessage(String.UTF8.decode(bytes));
 }
 
 /** Parses one client body into a Message (never throws). */

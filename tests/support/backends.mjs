@@ -213,9 +213,12 @@ export function startPythonBackend(script, { python = 'python3', urlPath = '/sse
  * for byte-exact checks of a gateway that rewrites SSE in flight. initialize issues
  * `Mcp-Session-Id: scripted-<n>`; notifications get 202; `tools/list` answers with
  * `toolsListScript(id)` (events before the result — a comment, CRLF lines, a server request
- * that reuses the client's id, a response to another id — a 400 ms pause, the result event
- * split over three writes with multi-line data, one event after it); `tools/call` answers
- * with `slowCallScript(id)` (a progress event, 400 ms, the result). Other methods: `{}`.
+ * that reuses the client's id, a response to another id — a pause, the result event split
+ * over three writes with multi-line data, one event after it); `tools/call` answers with
+ * `slowCallScript(id)` (a progress event, a pause, the result). Other methods: `{}`.
+ * A pause is 400 ms, unless `hold('tools/list' | 'tools/call')` was called before: then the
+ * next such pause lasts until the test calls `release()` (`reached` resolves when the
+ * script gets there), so a test can see what the client received during the pause.
  */
 export function startSseScriptBackend() {
   const tools = ['keep_a', 'drop_me', 'keep_b'].map((name) => ({ name, description: `tool ${name}`, inputSchema: { type: 'object', properties: {} } }));
@@ -237,6 +240,23 @@ export function startSseScriptBackend() {
     `event: message\ndata: {"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":{"content":[{"type":"text","text":"slow"}]}}\n\n`,
   ];
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  /** Pending holds by method: { reached, release, resolveReached, released }. */
+  const holds = new Map();
+  const hold = (method) => {
+    let resolveReached;
+    let release;
+    const reached = new Promise((resolve) => { resolveReached = resolve; });
+    const released = new Promise((resolve) => { release = resolve; });
+    holds.set(method, { resolveReached, released });
+    return { reached, release };
+  };
+  const pause = async (method) => {
+    const h = holds.get(method);
+    if (!h) return sleep(400);
+    holds.delete(method);
+    h.resolveReached();
+    return h.released;
+  };
   let sessions = 0;
   const backend = startHttpBackend(async ({ method, body }, _req, res) => {
     if (method !== 'POST') {
@@ -255,7 +275,7 @@ export function startSseScriptBackend() {
       const s = toolsListScript(body.id);
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
       res.write(s.before);
-      await sleep(400);
+      await pause('tools/list');
       for (const piece of s.result) {
         res.write(piece);
         await sleep(30);
@@ -266,10 +286,10 @@ export function startSseScriptBackend() {
       const [first, second] = slowCallScript(body.id);
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
       res.write(first);
-      await sleep(400);
+      await pause('tools/call');
       return res.end(second);
     }
     return sendSse(res, [rpcResult(body, {})]);
   });
-  return backend.then((b) => Object.assign(b, { toolsListScript, slowCallScript }));
+  return backend.then((b) => Object.assign(b, { toolsListScript, slowCallScript, hold }));
 }
