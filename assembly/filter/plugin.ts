@@ -5,10 +5,15 @@ import { Config, Mode, Transport } from "../config/config";
 import { decodeEntry, isExpired, sessionKey } from "../passthrough/session";
 import { PluginConfig, parsePlugin } from "../config/rules";
 import { Level, getPluginConfiguration, getProperty, getShared, log, setShared, setTickPeriod } from "../host/host";
+import { Metric, MetricType, defineMetric, linearMemoryBytes, recordMetric } from "../host/metrics";
 
 /** How often minted sessions are checked for idle expiry (ms). */
 // @ts-ignore: decorator
 @inline const SWEEP_EVERY_MS: i64 = 5000;
+
+/** Gauge of the VM's linear memory, set on each tick (Envoy: `wasmcustom.mcp_proxy.vm_memory_bytes`). */
+// @ts-ignore: decorator
+@inline const VM_MEMORY_GAUGE = "mcp_proxy.vm_memory_bytes";
 
 /** One configured filter instance. */
 export class Plugin {
@@ -18,6 +23,7 @@ export class Plugin {
   lastSweepMs: i64 = 0;
   /** Smallest session idle TTL over this plugin's pass-through configurations (ms). */
   sessionTtlMs: i64 = 0;
+  vmMemory: Metric = defineMetric(MetricType.Gauge, VM_MEMORY_GAUGE);
 
   constructor(public id: u32) {}
 
@@ -49,6 +55,11 @@ export class Plugin {
     }
     if (tick > 0 && !setTickPeriod(<u32>tick)) log(Level.Warn, "mcp-proxy: tick period refused by host");
     return true;
+  }
+
+  /** Publishes the VM's linear memory size on the gauge (called from the tick). */
+  recordMemory(): void {
+    recordMetric(this.vmMemory, linearMemoryBytes());
   }
 
   /** Records a session id minted by this worker for the idle sweep. */
