@@ -1,0 +1,82 @@
+// The bench's report: each path set against the baseline (Envoy without the filter), and the
+// markdown tables printed to stdout and written next to the JSON.
+
+/** Adds `vsBaseline` {cpu, p50, p50AddedMs} to every measured path (null where undefined). */
+export function addRatios(paths, baselineId) {
+  const base = paths.find((p) => p.id === baselineId && p.status === 'ok');
+  const ratio = (a, b) => (base && typeof a === 'number' && typeof b === 'number' && b > 0 ? a / b : null);
+  for (const p of paths) {
+    if (p.status !== 'ok') continue;
+    p.vsBaseline = {
+      cpu: ratio(p.envoyCpuUsPerReq, base?.envoyCpuUsPerReq),
+      p50: ratio(p.latencyMs.p50, base?.latencyMs.p50),
+      p50AddedMs: base && p.latencyMs.p50 !== null ? p.latencyMs.p50 - base.latencyMs.p50 : null,
+    };
+  }
+  return paths;
+}
+
+const fix = (v, digits = 0) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '–');
+const times = (v) => (typeof v === 'number' ? `${v.toFixed(2)}×` : '–');
+const mib = (v) => (typeof v === 'number' ? (v / 1048576).toFixed(1) : '–');
+const signed = (v) => (typeof v === 'number' ? `${v >= 0 ? '+' : ''}${v.toFixed(2)}` : '–');
+
+/** The per-path table. */
+export function pathsTable(paths) {
+  const rows = [
+    '| path | req/s | p50 ms | p99 ms | Envoy CPU µs/req | backend req/call | CPU vs no-filter | p50 vs no-filter | p50 added ms |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+  ];
+  for (const p of paths) {
+    if (p.status === 'pending') { rows.push(`| ${p.label} | pending: ${p.reason} ||||||||`); continue; }
+    if (p.status !== 'ok') { rows.push(`| ${p.label} | failed: ${String(p.error).split('\n')[0].slice(0, 160).replaceAll('|', '/')} ||||||||`); continue; }
+    const v = p.vsBaseline ?? {};
+    rows.push(`| ${p.label} | ${fix(p.rps)} | ${fix(p.latencyMs.p50, 2)} | ${fix(p.latencyMs.p99, 2)} | ${fix(p.envoyCpuUsPerReq)} | ${fix(p.backendRequestsPerCall, 2)} | ${times(v.cpu)} | ${times(v.p50)} | ${signed(v.p50AddedMs)} |`);
+  }
+  return rows.join('\n');
+}
+
+function memoryRow(label, m) {
+  return `| ${label} | ${mib(m?.vmLinearBytes)} | ${mib(m?.allocatedBytes)} | ${mib(m?.heapBytes)} | ${mib(m?.rssBytes)} |`;
+}
+
+/** The memory table (MiB): VM linear memory, Envoy's tcmalloc allocated and heap, RSS. */
+export function memoryTable(memory, moduleBytes) {
+  const rows = [
+    '| moment | wasm VM linear MiB | Envoy allocated MiB | Envoy heap MiB | Envoy RSS MiB |',
+    '|---|--:|--:|--:|--:|',
+  ];
+  const c = memory.calls;
+  if (c?.status === 'ok') {
+    rows.push(memoryRow('terminating: before', c.before));
+    rows.push(memoryRow(`terminating: after ${c.calls.toLocaleString('en-US')} calls`, c.after));
+  } else rows.push(`| terminating calls: ${c?.status ?? 'not run'} ${c?.error ?? ''} |||||`);
+  const s = memory.sessions;
+  if (s?.status === 'ok') {
+    rows.push(memoryRow('pass-through: before', s.before));
+    rows.push(memoryRow(`pass-through: ${s.sessions.toLocaleString('en-US')} sessions open`, s.created));
+    rows.push(memoryRow(`pass-through: ${(s.waitedMs / 1000).toFixed(0)} s later, expired${s.canaryExpired ? '' : ' (canary NOT expired)'}`, s.expired));
+  } else rows.push(`| pass-through sessions: ${s?.status ?? 'not run'} ${s?.error ?? ''} |||||`);
+  return `${rows.join('\n')}\n\nModule size: ${moduleBytes.toLocaleString('en-US')} bytes (build/mcp-proxy.wasm).`;
+}
+
+/** One line naming the machine and the run's settings. */
+export function machineLine(r) {
+  const m = r.machine;
+  return `${m.cpuModel}, ${m.cores} cores, Linux ${m.kernel}, Node ${m.node}, Envoy ${m.envoy} ` +
+    `(--concurrency 1), load average ${m.loadAverage.map((x) => x.toFixed(2)).join(' ')} at start; ` +
+    `${r.options.rounds} rounds × ${r.options.requests.toLocaleString('en-US')} requests per path over ${r.options.connections} connections ` +
+    `(warm-up ${r.options.warmup} per round), medians of the rounds; ${r.date}.`;
+}
+
+/** The whole markdown report. */
+export function markdown(r) {
+  return [
+    `Machine: ${machineLine(r)}`,
+    '',
+    pathsTable(r.paths),
+    '',
+    memoryTable(r.memory, r.moduleBytes),
+    '',
+  ].join('\n');
+}
