@@ -1,8 +1,8 @@
 // Memory phases of `make bench`: the filter's VM linear memory (its gauge) and Envoy's own
 // memory before and after (1) many terminating-mode calls, (2) many pass-through sessions that
-// are created and then left to expire. The gauge is published on the root context's tick;
-// terminating mode alone runs no tick, so its configuration here carries a pass-through rule
-// that matches no route — it only makes the plugin tick.
+// are created and then left to expire. The gauge is published on the root context's tick once
+// the VM has served a request; terminating mode alone runs no tick, so its configuration here
+// carries a pass-through rule that matches no route — it only makes the plugin tick.
 import { setTimeout as delay } from 'node:timers/promises';
 import { postJson, rawRequest } from '../tests/support/envoy.mjs';
 import { LEGACY_VERSION } from './backends.mjs';
@@ -14,10 +14,10 @@ import { brief, resultProblem } from './measure.mjs';
 const TICK_MS = 1000;
 /** How often the plugin sweeps idle sessions (filter/plugin.ts SWEEP_EVERY_MS). */
 const SWEEP_MS = 5000;
-/** server.sessionIdleTimeout of the sessions phase, in seconds (the smallest allowed). */
-const SESSION_TTL_S = 1;
+/** Sessions the gateway surely opens per second (the idle timeout must outlast creating them). */
+const SESSIONS_PER_S = 1000;
 
-/** Waits until the gauge has been published (first tick), up to 5 ticks. */
+/** Waits until the gauge has been published (first tick after a request), up to 5 ticks. */
 async function tickedMemory(envoy) {
   for (let i = 0; i < 50; i++) {
     const m = await gatewayMemory(envoy);
@@ -63,15 +63,17 @@ export async function callsPhase(ctx, { calls, connections }) {
 
 /**
  * Phase 2: `sessions` pass-through sessions (each an initialize POSTed through the gateway to
- * the stateful backend), then a wait past the idle timeout plus a sweep. A canary session
- * opened first must then be gone (404).
+ * the stateful backend), then a wait past the idle timeout plus a sweep. The idle timeout is as
+ * short as creating them allows (one second per SESSIONS_PER_S), so all are alive at the peak
+ * reading. A canary session opened first must then be gone (404).
  */
 export async function sessionsPhase(ctx, { sessions, connections }) {
   const url = backendUrl('stateful', ctx.ports.stateful);
-  const envoy = await startGateway({ backendPort: ctx.ports.stateful, pluginConfig: passthrough(url, { sessionIdleTimeout: SESSION_TTL_S }) });
+  const ttlS = Math.max(1, Math.ceil(sessions / SESSIONS_PER_S));
+  const envoy = await startGateway({ backendPort: ctx.ports.stateful, pluginConfig: passthrough(url, { sessionIdleTimeout: ttlS }) });
   try {
-    const before = await tickedMemory(envoy);
     const canary = await openGatewaySession(envoy.url);
+    const before = await tickedMemory(envoy);
     const init = JSON.stringify({
       jsonrpc: '2.0', id: 0, method: 'initialize',
       params: { protocolVersion: LEGACY_VERSION, capabilities: {}, clientInfo: { name: 'bench', version: '0' } },
@@ -79,7 +81,7 @@ export async function sessionsPhase(ctx, { sessions, connections }) {
     const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
     const r = await load(ctx, { url: envoy.url, headers, body: init, connections, amount: sessions });
     const created = await afterTick(envoy);
-    const waitMs = SESSION_TTL_S * 1000 + SWEEP_MS + 2 * TICK_MS;
+    const waitMs = ttlS * 1000 + SWEEP_MS + 2 * TICK_MS;
     await delay(waitMs);
     const expired = await gatewayMemory(envoy);
     const check = await postJson(envoy.url, { jsonrpc: '2.0', id: 9, method: 'tools/list' }, { ...canary, 'mcp-protocol-version': LEGACY_VERSION });
@@ -87,7 +89,8 @@ export async function sessionsPhase(ctx, { sessions, connections }) {
       status: 'ok',
       sessions: r.requests,
       failed: r.errors + r.timeouts + r.non2xx,
-      idleTimeoutS: SESSION_TTL_S,
+      createS: r.wallS,
+      idleTimeoutS: ttlS,
       waitedMs: waitMs,
       canaryExpired: check.status === 404,
       before,

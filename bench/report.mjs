@@ -54,7 +54,7 @@ export function memoryTable(memory, moduleBytes) {
   const s = memory.sessions;
   if (s?.status === 'ok') {
     rows.push(memoryRow('pass-through: before', s.before));
-    rows.push(memoryRow(`pass-through: ${s.sessions.toLocaleString('en-US')} sessions open`, s.created));
+    rows.push(memoryRow(`pass-through: ${s.sessions.toLocaleString('en-US')} sessions open (idle timeout ${s.idleTimeoutS} s)`, s.created));
     rows.push(memoryRow(`pass-through: ${(s.waitedMs / 1000).toFixed(0)} s later, expired${s.canaryExpired ? '' : ' (canary NOT expired)'}`, s.expired));
   } else rows.push(`| pass-through sessions: ${s?.status ?? 'not run'} ${s?.error ?? ''} |||||`);
   return `${rows.join('\n')}\n\nModule size: ${moduleBytes.toLocaleString('en-US')} bytes (build/mcp-proxy.wasm).`;

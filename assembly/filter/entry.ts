@@ -65,6 +65,7 @@ export function proxy_on_context_create(id: u32, parentId: u32): void {
   }
   const p = pluginOf(parentId);
   if (p === null) return;
+  p.onStream();
   streams.set(id, new Stream(id, p));
 }
 

@@ -23,7 +23,9 @@ export class Plugin {
   lastSweepMs: i64 = 0;
   /** Smallest session idle TTL over this plugin's pass-through configurations (ms). */
   sessionTtlMs: i64 = 0;
-  vmMemory: Metric = defineMetric(MetricType.Gauge, VM_MEMORY_GAUGE);
+  /** The VM memory gauge, defined once this VM serves a stream: Envoy's main thread runs a
+   *  VM of its own that ticks too but serves nothing, and must not overwrite the gauge. */
+  vmMemory: Metric | null = null;
 
   constructor(public id: u32) {}
 
@@ -57,9 +59,15 @@ export class Plugin {
     return true;
   }
 
+  /** Notes that this VM serves HTTP streams (see vmMemory). */
+  onStream(): void {
+    if (this.vmMemory === null) this.vmMemory = defineMetric(MetricType.Gauge, VM_MEMORY_GAUGE);
+  }
+
   /** Publishes the VM's linear memory size on the gauge (called from the tick). */
   recordMemory(): void {
-    recordMetric(this.vmMemory, linearMemoryBytes());
+    const m = this.vmMemory;
+    if (m !== null) recordMetric(m, linearMemoryBytes());
   }
 
   /** Records a session id minted by this worker for the idle sweep. */
