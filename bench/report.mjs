@@ -80,3 +80,25 @@ export function markdown(r) {
     '',
   ].join('\n');
 }
+
+/** README markers between which `--readme` puts the latest tables and the plot. */
+export const README_START = '<!-- bench-results -->';
+export const README_END = '<!-- /bench-results -->';
+
+/** `readme` with the block between the markers replaced by this run's report (png: relative link or null). */
+export function withReadmeBlock(readme, r, png) {
+  const start = readme.indexOf(README_START);
+  const end = readme.indexOf(README_END);
+  if (start < 0 || end < start) throw new Error(`README has no ${README_START} … ${README_END} block`);
+  const block = [
+    README_START,
+    `Latest run — ${machineLine(r)}`,
+    '',
+    pathsTable(r.paths),
+    '',
+    memoryTable(r.memory, r.moduleBytes),
+    '',
+    ...(png ? [`![bench results: throughput, latency, Envoy CPU per request, memory](${png})`, ''] : []),
+  ].join('\n');
+  return readme.slice(0, start) + block + readme.slice(end);
+}

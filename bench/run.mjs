@@ -4,11 +4,12 @@
 //   node bench/run.mjs [--requests 10000] [--rounds 3] [--connections 16] [--warmup 500]
 //        [--paths direct,envoy,...] [--pending] [--memory-calls 100000]
 //        [--memory-sessions 20000] [--no-memory] [--out bench/results] [--no-plot]
-//        [--python bench/.venv/bin/python] [--smoke]
+//        [--python bench/.venv/bin/python] [--readme] [--smoke]
 //
 // Processes: this one (orchestration), the canned backends (bench/backends.mjs), the load
 // generator (bench/load.mjs, autocannon) and one Envoy per path (`--concurrency 1`). Writes
-// <out>/latest.json, <out>/latest.md and, with matplotlib, <out>/latest.png.
+// <out>/latest.json, <out>/latest.md and, with matplotlib, <out>/latest.png; --readme also puts
+// the tables and the plot into README.md's Benchmark section (what `make bench` does).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -21,7 +22,7 @@ import { measurePaths } from './measure.mjs';
 import { callsPhase, sessionsPhase } from './memory.mjs';
 import { BASELINE, PATHS, backendUrl, legacyCall } from './paths.mjs';
 import { forkChild } from './proc.mjs';
-import { addRatios, markdown } from './report.mjs';
+import { addRatios, markdown, withReadmeBlock } from './report.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -39,6 +40,7 @@ const OPTIONS = {
   out: { type: 'string', default: path.join(HERE, 'results') },
   'no-plot': { type: 'boolean', default: false },
   python: { type: 'string', default: path.join(HERE, '.venv', 'bin', 'python') },
+  readme: { type: 'boolean', default: false },
   smoke: { type: 'boolean', default: false },
 };
 
@@ -67,9 +69,11 @@ export function options(argv) {
     plot: !values['no-plot'],
     python: values.python,
     smoke: values.smoke,
+    readme: values.readme,
     paths: values.paths ? values.paths.split(',').map((s) => s.trim()).filter(Boolean) : null,
   };
   if (o.smoke) Object.assign(o, SMOKE);
+  if (o.readme && path.relative(ROOT, o.out).startsWith('..')) throw new Error('--readme needs --out inside the repository (the README links the plot)');
   const unknown = (o.paths ?? []).filter((id) => !PATHS.some((p) => p.id === id));
   if (unknown.length) throw new Error(`unknown path(s) ${unknown.join(', ')}; known: ${PATHS.map((p) => p.id).join(', ')}`);
   return o;
@@ -143,6 +147,12 @@ export async function runBench(o, log = (line) => process.stderr.write(`${line}\
     process.stdout.write(`${md}\n`);
     const png = plot(o, jsonPath, log);
     log(`wrote ${jsonPath}${png ? ` and ${png}` : ''}`);
+    if (o.readme) {
+      const readme = path.join(ROOT, 'README.md');
+      const link = png ? path.relative(ROOT, png) : null;
+      writeFileSync(readme, withReadmeBlock(readFileSync(readme, 'utf8'), result, link));
+      log(`updated ${readme}`);
+    }
     return result;
   } finally {
     await load.stop();

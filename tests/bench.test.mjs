@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PATHS } from '../bench/paths.mjs';
 import { options } from '../bench/run.mjs';
+import { README_END, README_START, withReadmeBlock } from '../bench/report.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = path.join(ROOT, 'bench', 'results');
@@ -84,6 +85,26 @@ test('bench smoke run: every path measured or pending, memory phases filled, JSO
 test('bench options: an unknown path name is refused, --smoke shrinks the run', () => {
   assert.throws(() => options(['--paths', 'direct,nope']), /unknown path\(s\) nope/);
   assert.throws(() => options(['--requests', '0']), /positive integer/);
+  assert.throws(() => options(['--readme', '--out', os.tmpdir()]), /--readme needs --out inside/);
   const smoke = options(['--smoke']);
   assert.ok(smoke.requests < options([]).requests);
+});
+
+test('the README block is replaced between its markers, the rest kept', () => {
+  const result = {
+    date: '2026-01-01T00:00:00.000Z',
+    machine: { cpuModel: 'cpu', cores: 2, kernel: 'k', node: 'v20', envoy: '1.40.0', loadAverage: [0, 0, 0] },
+    options: { rounds: 1, requests: 10, connections: 2, warmup: 1 },
+    paths: [{ id: 'x', label: 'some path', status: 'pending', reason: 'not yet' }],
+    memory: {},
+    moduleBytes: 1234,
+  };
+  const readme = `head\n${README_START}\nold table\n${README_END}\ntail\n`;
+  const out = withReadmeBlock(readme, result, 'bench/results/latest.png');
+  assert.ok(out.startsWith(`head\n${README_START}\nLatest run — cpu, 2 cores`));
+  assert.ok(!out.includes('old table'));
+  assert.ok(out.includes('| some path | pending: not yet'));
+  assert.ok(out.includes('](bench/results/latest.png)'));
+  assert.ok(out.endsWith(`${README_END}\ntail\n`));
+  assert.throws(() => withReadmeBlock('no markers', result, null), /no <!-- bench-results -->/);
 });
