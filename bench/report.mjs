@@ -36,6 +36,26 @@ export function pathsTable(paths) {
   return rows.join('\n');
 }
 
+/**
+ * Where the CPU of one client request went, by process, and how far the rounds spread (the
+ * machine is shared: a wide spread means noise).
+ */
+export function cpuTable(paths) {
+  const rows = [
+    '| path | Envoy µs/req | backend µs/req | load generator µs/req | req/s over rounds | p50 ms over rounds |',
+    '|---|--:|--:|--:|--:|--:|',
+  ];
+  const range = (vals, digits) => {
+    const v = vals.filter((x) => typeof x === 'number');
+    return v.length ? `${Math.min(...v).toFixed(digits)}–${Math.max(...v).toFixed(digits)}` : '–';
+  };
+  for (const p of paths.filter((x) => x.status === 'ok')) {
+    rows.push(`| ${p.label} | ${fix(p.envoyCpuUsPerReq)} | ${fix(p.backendCpuUsPerReq)} | ${fix(p.loadgenCpuUsPerReq)} | ` +
+      `${range(p.perRound.map((r) => r.rps), 0)} | ${range(p.perRound.map((r) => r.p50), 2)} |`);
+  }
+  return rows.join('\n');
+}
+
 function memoryRow(label, m) {
   return `| ${label} | ${mib(m?.vmLinearBytes)} | ${mib(m?.allocatedBytes)} | ${mib(m?.heapBytes)} | ${mib(m?.rssBytes)} |`;
 }
@@ -76,6 +96,8 @@ export function markdown(r) {
     '',
     pathsTable(r.paths),
     '',
+    cpuTable(r.paths),
+    '',
     memoryTable(r.memory, r.moduleBytes),
     '',
   ].join('\n');
@@ -95,6 +117,8 @@ export function withReadmeBlock(readme, r, png) {
     `Latest run — ${machineLine(r)}`,
     '',
     pathsTable(r.paths),
+    '',
+    cpuTable(r.paths),
     '',
     memoryTable(r.memory, r.moduleBytes),
     '',
