@@ -33,12 +33,16 @@ export function proxy_on_configure(rootId: u32, size: u32): u32 {
 
 /**
  * Root-context timer. A backend SSE stream that goes silent produces no callback, so the
- * tick enforces server.timeout for streams of the sse transport.
+ * tick enforces server.timeout for streams of the sse transport; it also sweeps idle
+ * pass-through sessions and publishes the VM memory gauge.
  */
 export function proxy_on_tick(rootId: u32): void {
   const now = nowMs();
   const p = pluginOf(rootId);
-  if (p !== null) p.sweep(now);
+  if (p !== null) {
+    p.sweep(now);
+    p.recordMemory();
+  }
   if (sseStreams.size == 0) return;
   const ids = sseStreams.values();
   for (let i = 0; i < ids.length; i++) {
@@ -61,6 +65,7 @@ export function proxy_on_context_create(id: u32, parentId: u32): void {
   }
   const p = pluginOf(parentId);
   if (p === null) return;
+  p.onStream();
   streams.set(id, new Stream(id, p));
 }
 

@@ -4,6 +4,7 @@
 import { Config, Mode, Transport } from "../config/config";
 import { PluginConfig, parsePlugin } from "../config/rules";
 import { Level, getPluginConfiguration, getProperty, log, setTickPeriod } from "../host/host";
+import { Metric, MetricType, defineMetric, linearMemoryBytes, recordMetric } from "../host/metrics";
 import { SessionTable } from "./sessions";
 
 /** How often session slots are swept for idle expiry (ms). */
@@ -16,6 +17,10 @@ function sweepChunk(max: u32): u32 {
   return c < 64 ? 64 : c;
 }
 
+/** Gauge of the VM's linear memory, set on each tick (Envoy: `wasmcustom.mcp_proxy.vm_memory_bytes`). */
+// @ts-ignore: decorator
+@inline const VM_MEMORY_GAUGE = "mcp_proxy.vm_memory_bytes";
+
 /** One configured filter instance. */
 export class Plugin {
   config: PluginConfig | null = null;
@@ -23,6 +28,9 @@ export class Plugin {
   /** The session tables of this plugin's pass-through configurations, and where each sweep resumes. */
   tables: SessionTable[] = [];
   cursors: u32[] = [];
+  /** The VM memory gauge, defined once this VM serves a stream: Envoy's main thread runs a
+   *  VM of its own that ticks too but serves nothing, and must not overwrite the gauge. */
+  vmMemory: Metric | null = null;
 
   constructor(public id: u32) {}
 
@@ -57,6 +65,17 @@ export class Plugin {
     }
     if (tick > 0 && !setTickPeriod(<u32>tick)) log(Level.Warn, "mcp-proxy: tick period refused by host");
     return true;
+  }
+
+  /** Notes that this VM serves HTTP streams (see vmMemory). */
+  onStream(): void {
+    if (this.vmMemory === null) this.vmMemory = defineMetric(MetricType.Gauge, VM_MEMORY_GAUGE);
+  }
+
+  /** Publishes the VM's linear memory size on the gauge (called from the tick). */
+  recordMemory(): void {
+    const m = this.vmMemory;
+    if (m !== null) recordMetric(m, linearMemoryBytes());
   }
 
   /**
