@@ -55,12 +55,11 @@ describe("Exchange, unknown era: discover first", () => {
   });
 
   it("discover answered like a legacy server → the handshake (table)", () => {
-    const statuses: i32[] = [400, 404, 405, 200, 200, 200, 500, 401];
+    const statuses: i32[] = [400, 404, 405, 200, 200, 200];
     const bodies: string[] = [
       '{"jsonrpc":"2.0","id":1,"error":{"code":-32000,"message":"Bad Request: Server not initialized"}}',
       "not found", "", '{"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"Method not found"}}',
       '{"jsonrpc":"2.0","id":1,"result":{"supportedVersions":["2025-11-25"]}}', "garbage",
-      '{"jsonrpc":"2.0","id":1,"result":{"supportedVersions":["2026-07-28"]}}', "",
     ];
     for (let i = 0; i < statuses.length; i++) {
       const e = ex("tools/list", "", Era.Unknown);
@@ -78,8 +77,9 @@ describe("Exchange, unknown era: discover first", () => {
   });
 
   it("a transport failure at discover ends the exchange, nothing learned (table)", () => {
-    const statuses: i32[] = [0, 502, 503, 504];
-    const want: string[] = ["connection reset", "HTTP 502", "HTTP 503", "HTTP 504"];
+    // No answer, a server error or a refused credential says nothing about the era.
+    const statuses: i32[] = [0, 502, 503, 504, 500, 401, 403];
+    const want: string[] = ["connection reset", "HTTP 502", "HTTP 503", "HTTP 504", "HTTP 500", "HTTP 401", "HTTP 403"];
     for (let i = 0; i < statuses.length; i++) {
       const e = ex("tools/call", '{"name":"echo"}', Era.Unknown);
       const h = statuses[i] == 0 ? new Array<Header>() : hdrs(statuses[i].toString(), "text/plain");
@@ -149,14 +149,44 @@ describe("Exchange, cached modern era", () => {
   });
 
   it("errors of a modern backend are not staleness: passed to the client (table)", () => {
-    const statuses: i32[] = [400, 400, 200, 404, 400];
-    const codes: string[] = ["-32020", "-32021", "-32602", "-32601", "-32602"];
+    const statuses: i32[] = [400, 200, 404, 400];
+    const codes: string[] = ["-32021", "-32602", "-32601", "-32602"];
     for (let i = 0; i < statuses.length; i++) {
       const e = ex("tools/call", '{"name":"echo"}', Era.Modern);
       const body = '{"jsonrpc":"2.0","id":2,"error":{"code":' + codes[i] + ',"message":"m","data":{"d":1}}}';
       expect(json(e, statuses[i], body)).toBe(false, body);
       expect(e.final!.body).toBe('{"jsonrpc":"2.0","id":7,"error":{"code":' + codes[i] + ',"message":"m","data":{"d":1}}}');
     }
+  });
+
+  it("a -32020 without Mcp-Param-* headers: reads the tool, mirrors its x-mcp-header arguments, calls again", () => {
+    const e = ex("tools/call", '{"name":"region","arguments":{"region":"eu-wést","n":3,"b":true}}', Era.Modern);
+    expect(json(e, 400, '{"jsonrpc":"2.0","id":2,"error":{"code":-32020,"message":"Mcp-Param-Region header is absent"}}')).toBe(true);
+    expect(e.step).toBe(Step.ListTools);
+    const list = e.request();
+    expect(list.body.includes('"method":"tools/list"')).toBe(true);
+    expect(findHeader(list.headers, "mcp-method")).toBe("tools/list");
+    // The tool is on the second page.
+    expect(json(e, 200, '{"jsonrpc":"2.0","id":3,"result":{"tools":[{"name":"echo"}],"nextCursor":"p2"}}')).toBe(true);
+    expect(e.request().body.includes('"cursor":"p2"')).toBe(true);
+    const tool = '{"name":"region","inputSchema":{"type":"object","properties":{"region":{"type":"string","x-mcp-header":"Region"},"n":{"type":"integer","x-mcp-header":"N"},"b":{"type":"boolean","x-mcp-header":"B"},"x":{"type":"string","x-mcp-header":"X"}}}}';
+    expect(json(e, 200, '{"jsonrpc":"2.0","id":3,"result":{"tools":[' + tool + "]}}")).toBe(true);
+    expect(e.step).toBe(Step.Call);
+    const call = e.request();
+    expect(findHeader(call.headers, "mcp-param-region")).toBe("=?base64?ZXUtd8Opc3Q=?=");
+    expect(findHeader(call.headers, "mcp-param-n")).toBe("3");
+    expect(findHeader(call.headers, "mcp-param-b")).toBe("true");
+    expect(findHeader(call.headers, "mcp-param-x")).toBeNull();
+    // A second -32020 is the backend's answer: no second round.
+    expect(json(e, 400, '{"jsonrpc":"2.0","id":2,"error":{"code":-32020,"message":"still"}}')).toBe(false);
+    expect(e.final!.body.includes('"message":"still"')).toBe(true);
+  });
+
+  it("a -32020 the tool's definition cannot fix passes through", () => {
+    const e = ex("tools/call", '{"name":"echo","arguments":{}}', Era.Modern);
+    expect(json(e, 400, '{"jsonrpc":"2.0","id":2,"error":{"code":-32020,"message":"m","data":{"d":1}}}')).toBe(true);
+    expect(json(e, 200, '{"jsonrpc":"2.0","id":3,"result":{"tools":[{"name":"echo","inputSchema":{"type":"object"}}]}}')).toBe(false);
+    expect(e.final!.body).toBe('{"jsonrpc":"2.0","id":7,"error":{"code":-32020,"message":"m","data":{"d":1}}}');
   });
 
   it("input_required reaches a modern client unchanged, a legacy one as -32603", () => {

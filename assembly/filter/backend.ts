@@ -155,7 +155,7 @@ export class BackendCall {
     const f = ex.final!;
     if (f.logLine.length > 0) log(Level.Warn, "mcp-proxy[" + ex.config.serverName + "]: " + f.logLine);
     this.finish();
-    replyJson(200, f.body, "mcp_backend", this.corsHeaders);
+    replyJson(f.status, f.body, "mcp_backend", this.corsHeaders);
     if (ex.probed) writeEra(this.cluster, ex.config, ex.era);
     if (ex.sessionId.length > 0) endBackendSession(this.rootId, this.cluster, ex);
   }

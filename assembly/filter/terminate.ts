@@ -21,7 +21,7 @@ import { Message, MessageKind, errorResponse, parseBody, resultResponse } from "
 import { member, skipWs, stringAt } from "../jsonrpc/scan";
 import { localInitializeResult } from "../mcp/backend";
 import { VERSION_HEADER } from "../mcp/headers";
-import { EraCheck, METHOD_HEADER, Mirrors, NAME_HEADER, checkEra } from "../mcp/modern";
+import { EraCheck, METHOD_HEADER, Mirrors, NAME_HEADER, PARAM_HEADER_PREFIX, checkEra } from "../mcp/modern";
 import { buildCallParams } from "../mcp/params";
 import { discoverResult } from "../mcp/results";
 import { ToolPolicy } from "../mcp/tools";
@@ -42,8 +42,6 @@ export enum TermPhase {
   Done,
 }
 
-/** Prefix of the headers a modern client mirrors tool arguments into (`x-mcp-header`). */
-const PARAM_HEADER_PREFIX = "mcp-param-";
 
 /** One client request in terminating mode. */
 export class TermStream {

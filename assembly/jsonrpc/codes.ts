@@ -21,6 +21,9 @@
 /** MCP 2026-07-28: a mirrored header is missing, repeated or disagrees with the body (HTTP 400). */
 // @ts-ignore: decorator
 @inline export const HEADER_MISMATCH: i32 = -32020;
+/** MCP 2026-07-28: the request needs a client capability it did not declare (HTTP 400). */
+// @ts-ignore: decorator
+@inline export const MISSING_CLIENT_CAPABILITY: i32 = -32021;
 /** MCP 2026-07-28: the request's protocol version is not one the server speaks (HTTP 400). */
 // @ts-ignore: decorator
 @inline export const UNSUPPORTED_PROTOCOL_VERSION: i32 = -32022;

@@ -9,7 +9,7 @@ import * as codes from "../jsonrpc/codes";
 import { Kind, kindOf, member, quote, skipWs, stringAt, textOf } from "../jsonrpc/scan";
 import { decodeBase64, encodeBase64 } from "../util/base64";
 import { isValidUtf8 } from "../util/utf8";
-import { isKnownVersion, isModern, supportedVersionsJson } from "./version";
+import { MODERN_VERSION, isKnownVersion, isModern, supportedVersionsJson } from "./version";
 
 /** `_meta` key of the request's protocol version (required on modern requests). */
 export const META_PROTOCOL_VERSION = "io.modelcontextprotocol/protocolVersion";
@@ -24,6 +24,9 @@ export const META_SERVER_INFO = "io.modelcontextprotocol/serverInfo";
 export const METHOD_HEADER = "mcp-method";
 /** Header mirroring `params.name` (tools/call, prompts/get) or `params.uri` (resources/read). */
 export const NAME_HEADER = "mcp-name";
+
+/** Prefix of the headers that mirror tool arguments marked `x-mcp-header` (lower case). */
+export const PARAM_HEADER_PREFIX = "mcp-param-";
 
 /** Marker of a base64-encoded mirror value (`=?base64?…?=`, case-sensitive). */
 const B64_PREFIX = "=?base64?";
@@ -131,10 +134,15 @@ function refuse(c: EraCheck, status: i32, code: i32, message: string, dataRaw: s
   return c;
 }
 
-/** -32022 with `data: {supported, requested}` (spec: UnsupportedProtocolVersionError). */
-export function unsupportedVersion(c: EraCheck, requested: string): EraCheck {
+/**
+ * -32022 with `data: {supported, requested}` (spec: UnsupportedProtocolVersionError).
+ * `perRequest`: the version came from `_meta`, where only a modern version can be named, so
+ * the list is the modern one; from the header, every version the gateway speaks.
+ */
+export function unsupportedVersion(c: EraCheck, requested: string, perRequest: bool = false): EraCheck {
+  const supported = perRequest ? '["' + MODERN_VERSION + '"]' : supportedVersionsJson();
   return refuse(c, 400, codes.UNSUPPORTED_PROTOCOL_VERSION, codes.MSG_UNSUPPORTED_VERSION + requested,
-    '{"supported":' + supportedVersionsJson() + ',"requested":' + quote(requested) + "}");
+    '{"supported":' + supported + ',"requested":' + quote(requested) + "}");
 }
 
 /** The one value of a header, "" when absent, null when it repeats (ambiguous). */
@@ -167,7 +175,7 @@ export function checkEra(method: string, paramsRaw: string, isRequest: bool, h: 
   c.modern = method != "initialize" && (mv !== null || isModern(hv));
   if (c.modern) {
     if (mv === null) return refuse(c, 400, codes.INVALID_PARAMS, "Invalid params: _meta." + META_PROTOCOL_VERSION + " is required");
-    if (strict && !isModern(mv)) return unsupportedVersion(c, mv);
+    if (strict && !isModern(mv)) return unsupportedVersion(c, mv, true);
     if (hv.length == 0) return refuse(c, 400, codes.HEADER_MISMATCH, "Header mismatch: MCP-Protocol-Version header is required");
     if (hv != mv) return refuse(c, 400, codes.HEADER_MISMATCH, "Header mismatch: MCP-Protocol-Version " + quote(hv) + " does not match _meta " + quote(mv));
     if (strict && isRequest && meta.capabilitiesRaw.length == 0) {

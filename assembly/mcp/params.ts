@@ -5,9 +5,10 @@
 // through). Modern backends also get the multi round-trip fields of a retried call
 // (basic/patterns/mrtr: `inputResponses`, `requestState`) and a `_meta` the gateway builds.
 import * as codes from "../jsonrpc/codes";
-import { Kind, kindAt, kindOf, member, members, quote, skipWs, stringAt, textOf } from "../jsonrpc/scan";
+import { Kind, Span, elements, kindAt, kindOf, member, members, quote, skipWs, stringAt, textOf } from "../jsonrpc/scan";
+import { Header } from "../http/header";
 import { CLIENT_NAME, GATEWAY_VERSION } from "./backend";
-import { META_CLIENT_CAPABILITIES, META_CLIENT_INFO, META_PROTOCOL_VERSION } from "./modern";
+import { META_CLIENT_CAPABILITIES, META_CLIENT_INFO, META_PROTOCOL_VERSION, PARAM_HEADER_PREFIX, encodeMirrored } from "./modern";
 import { MODERN_VERSION } from "./version";
 
 /** Params for a backend call built from a client's, or an error to answer with. */
@@ -15,6 +16,8 @@ export class CallParams {
   /** The legacy form: `{"name":…,"arguments":…}` / `{"cursor":…}`, or "" for none. */
   raw: string = "";
   toolName: string = "";
+  /** The raw `arguments` object of a tools/call ("" for none). */
+  argsRaw: string = "";
   /** Members only modern backends get (`,"inputResponses":…,"requestState":…`), or "". */
   modernExtra: string = "";
   errorCode: i32 = 0;
@@ -57,7 +60,10 @@ export function buildCallParams(method: string, paramsRaw: string): CallParams {
   if (args.found) {
     const k = kindOf(paramsRaw, args);
     if (k != Kind.Object && k != Kind.Null) return paramsError(codes.MSG_BAD_ARGUMENTS);
-    if (k == Kind.Object) raw += ',"arguments":' + textOf(paramsRaw, args);
+    if (k == Kind.Object) {
+      p.argsRaw = textOf(paramsRaw, args);
+      raw += ',"arguments":' + p.argsRaw;
+    }
   }
   p.raw = raw + "}";
   // A retried multi round-trip call: inputResponses is an object, requestState a string
@@ -98,4 +104,54 @@ export function backendMeta(clientMetaRaw: string): string {
     }
   }
   return out + "," + quote(META_CLIENT_CAPABILITIES) + ":" + caps + "}";
+}
+
+/**
+ * The `Mcp-Param-*` headers a tool asks for (spec 2026-07-28, streamable-http "Custom
+ * headers"): each property of its inputSchema with `x-mcp-header: <Name>` is mirrored from the
+ * call's arguments as `Mcp-Param-<Name>` — strings as they are (base64 form when unsafe),
+ * integers in decimal, booleans as true/false; absent or null arguments send no header. A
+ * 2025-era client knows nothing of this, so the gateway, which is the backend's client,
+ * does it for it. `toolRaw` is the tool's entry of a tools/list result.
+ */
+export function paramHeaders(toolRaw: string, argsRaw: string): Header[] {
+  const out = new Array<Header>();
+  const schema = member(toolRaw, skipWs(toolRaw, 0), "inputSchema");
+  if (kindOf(toolRaw, schema) != Kind.Object) return out;
+  const props = member(toolRaw, schema.start, "properties");
+  if (kindOf(toolRaw, props) != Kind.Object) return out;
+  const ps = members(toolRaw, props.start);
+  for (let i = 0; i < ps.length; i++) {
+    const p = ps[i];
+    if (kindOf(toolRaw, p.value) != Kind.Object) continue;
+    const h = stringAt(toolRaw, member(toolRaw, p.value.start, "x-mcp-header"));
+    if (h === null || h.length == 0) continue;
+    const arg = argsRaw.length > 0 ? member(argsRaw, skipWs(argsRaw, 0), p.key) : new Span();
+    const k = kindOf(argsRaw, arg);
+    let value: string | null = null;
+    if (k == Kind.String) value = encodeMirrored(stringAt(argsRaw, arg)!);
+    else if (k == Kind.Number || k == Kind.True || k == Kind.False) value = textOf(argsRaw, arg);
+    if (value !== null) out.push(new Header(PARAM_HEADER_PREFIX + h.toLowerCase(), value));
+  }
+  return out;
+}
+
+/** The entry of tool `name` in a raw tools/list result, or "". */
+export function findTool(resultRaw: string, name: string): string {
+  if (kindAt(resultRaw, 0) != Kind.Object) return "";
+  const tools = member(resultRaw, skipWs(resultRaw, 0), "tools");
+  if (kindOf(resultRaw, tools) != Kind.Array) return "";
+  const items = elements(resultRaw, tools.start);
+  for (let i = 0; i < items.length; i++) {
+    if (kindOf(resultRaw, items[i]) != Kind.Object) continue;
+    const n = stringAt(resultRaw, member(resultRaw, items[i].start, "name"));
+    if (n !== null && n == name) return textOf(resultRaw, items[i]);
+  }
+  return "";
+}
+
+/** The `nextCursor` of a raw list result, or null. */
+export function nextCursorOf(resultRaw: string): string | null {
+  if (kindAt(resultRaw, 0) != Kind.Object) return null;
+  return stringAt(resultRaw, member(resultRaw, skipWs(resultRaw, 0), "nextCursor"));
 }

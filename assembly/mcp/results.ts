@@ -66,6 +66,19 @@ export function modernResult(resultRaw: string, list: bool, forcePrivate: bool):
   return text.substring(0, open + 1) + added + (empty ? "" : ",") + text.substring(open + 1);
 }
 
+/**
+ * A list result whose `cacheScope` (when it has one) says "private": what the pass-through
+ * mode sends when the x-envoy-allow-mcp-tools header narrowed the list for one caller.
+ */
+export function privateScope(resultRaw: string): string {
+  if (kindAt(resultRaw, 0) != Kind.Object) return resultRaw;
+  const root = skipWs(resultRaw, 0);
+  const scope = stringAt(resultRaw, member(resultRaw, root, "cacheScope"));
+  if (scope === null || scope == "private") return resultRaw;
+  const text = withoutMember(resultRaw, root, "cacheScope");
+  return text.substring(0, text.length - 1) + (text.length > 2 ? "," : "") + '"cacheScope":"private"}';
+}
+
 /** The object rebuilt without the members named `key` (other members byte for byte). */
 function withoutMember(text: string, root: i32, key: string): string {
   if (!member(text, root, key).found) return text;

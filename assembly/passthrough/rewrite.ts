@@ -7,8 +7,15 @@
 import { validateJSON } from "json-as/assembly/util/validateJson";
 import { readReplyRaw, resultResponse } from "../jsonrpc/message";
 import { Kind, elements, idsEqual, kindAt, kindOf, member, skipWs, textOf } from "../jsonrpc/scan";
+import { privateScope } from "../mcp/results";
 import { ToolPolicy, filterToolsResult } from "../mcp/tools";
 import { SseParser } from "../sse/parser";
+
+/** A list result filtered by `policy`; private when the policy was narrowed for this request. */
+function listFor(resultRaw: string, policy: ToolPolicy): string {
+  const filtered = filterToolsResult(resultRaw, policy);
+  return policy.perRequest ? privateScope(filtered) : filtered;
+}
 
 /** One message rewritten if it answers one of `ids` (any list with `anyList`), else null. */
 function rewriteMessage(text: string, ids: string[], policy: ToolPolicy, anyList: bool): string | null {
@@ -20,13 +27,13 @@ function rewriteMessage(text: string, ids: string[], policy: ToolPolicy, anyList
     const r = readReplyRaw(text, idText);
     if (!r.found || r.isError || kindAt(r.resultRaw, 0) != Kind.Object) return null;
     if (kindOf(r.resultRaw, member(r.resultRaw, skipWs(r.resultRaw, 0), "tools")) != Kind.Array) return null;
-    return resultResponse(idText, filterToolsResult(r.resultRaw, policy));
+    return resultResponse(idText, listFor(r.resultRaw, policy));
   }
   for (let i = 0; i < ids.length; i++) {
     if (!idsEqual(idText, ids[i])) continue;
     const r = readReplyRaw(text, ids[i]);
     if (!r.found || r.isError) return null;
-    return resultResponse(idText, filterToolsResult(r.resultRaw, policy));
+    return resultResponse(idText, listFor(r.resultRaw, policy));
   }
   return null;
 }

@@ -3,6 +3,8 @@
 //
 //   era unknown   Discover → (modern) Call | (legacy) Initialize → Notify → Call
 //   modern        Call: one POST with `_meta` and the Mcp-Method/Mcp-Name headers
+//                 (a -32020 for a missing Mcp-Param-* header: ListTools to read the tool's
+//                 x-mcp-header arguments, then Call again with them)
 //   legacy        Initialize → Notify → Call (a short session of its own)
 //
 // A cached era can be stale: a -32022, or a 4xx without a modern JSON-RPC error, from a
@@ -15,9 +17,10 @@ import { Config } from "../config/config";
 import { Header, findHeader } from "../http/header";
 import * as codes from "../jsonrpc/codes";
 import { Reply, errorResponse, request, resultResponse } from "../jsonrpc/message";
+import { quote } from "../jsonrpc/scan";
 import { BodyOutcome, CALL_ID, INIT_ID, callBody, initializeBody, initializedBody, readBackendBody, resultProtocolVersion } from "../mcp/backend";
 import { METHOD_HEADER, NAME_HEADER, encodeMirrored } from "../mcp/modern";
-import { CallParams, backendMeta } from "../mcp/params";
+import { CallParams, backendMeta, findTool, nextCursorOf, paramHeaders } from "../mcp/params";
 import { RESULT_INPUT_REQUIRED, modernResult, resultTypeOf } from "../mcp/results";
 import { ToolPolicy, filterToolsResult } from "../mcp/tools";
 import { SESSION_HEADER, VERSION_HEADER } from "../mcp/headers";
@@ -32,8 +35,16 @@ export enum Step {
   Initialize,
   Notify,
   Call,
+  ListTools,
   Done,
 }
+
+/** JSON-RPC id of the gateway's own tools/list (reading a tool's x-mcp-header arguments). */
+// @ts-ignore: decorator
+@inline const LIST_ID: i32 = 3;
+/** Pages of tools/list read to find a tool before giving up. */
+// @ts-ignore: decorator
+@inline const MAX_LIST_PAGES: i32 = 10;
 
 /** Readable step names for error messages and logs. */
 export function stepName(step: Step): string {
@@ -42,6 +53,7 @@ export function stepName(step: Step): string {
     case Step.Initialize: return "initialize";
     case Step.Notify: return "notification";
     case Step.Call: return "call";
+    case Step.ListTools: return "tools/list";
     default: return "done";
   }
 }
@@ -51,9 +63,10 @@ export class Outgoing {
   constructor(public headers: Header[], public body: string) {}
 }
 
-/** The client's reply once the exchange is over (always HTTP 200, JSON-RPC inside). */
+/** The client's reply once the exchange is over: HTTP 200 with JSON-RPC inside, but for the
+ * errors 2026-07-28 ties to HTTP 400 (a modern client must see them as such). */
 export class Final {
-  constructor(public body: string, public logLine: string) {}
+  constructor(public body: string, public logLine: string, public status: u32 = 200) {}
 }
 
 /** What the client asked for, and how its answer must look. */
@@ -91,6 +104,11 @@ export class Exchange {
   params: CallParams;
   /** The legacy form of the call params ("" for none). */
   paramsRaw: string;
+  /** ListTools: the page cursor, pages read, and the -32020 reply to give if mirroring fails. */
+  private listCursor: string = "";
+  private listPages: i32 = 0;
+  private mirrored: bool = false;
+  private headerRefusal: Reply | null = null;
 
   constructor(
     public config: Config,
@@ -127,6 +145,11 @@ export class Exchange {
       modernHeaders(h, "server/discover", "");
       return new Outgoing(h, request(INIT_ID, "server/discover", '{"_meta":' + backendMeta("") + "}"));
     }
+    if (this.step == Step.ListTools) {
+      modernHeaders(h, "tools/list", "");
+      const cursor = this.listCursor.length > 0 ? '"cursor":' + quote(this.listCursor) + "," : "";
+      return new Outgoing(h, request(LIST_ID, "tools/list", "{" + cursor + '"_meta":' + backendMeta("") + "}"));
+    }
     if (this.step == Step.Call && this.era == Era.Modern) {
       modernHeaders(h, this.method, this.params.toolName);
       for (let i = 0; i < this.client.paramHeaders.length; i++) h.push(this.client.paramHeaders[i]);
@@ -153,6 +176,7 @@ export class Exchange {
     if (this.step == Step.Initialize) return this.onInitialize(status, headers, body);
     if (this.step == Step.Notify) return this.onNotify(status);
     if (this.step == Step.Call) return this.onCall(status, headers, body);
+    if (this.step == Step.ListTools) return this.onListTools(status, headers, body);
     return false;
   }
 
@@ -174,7 +198,11 @@ export class Exchange {
    * transport failure (an error, 4xx, no JSON-RPC body) means a legacy server.
    */
   private onDiscover(status: i32, headers: Header[], body: Uint8Array): bool {
-    if (status == 0 || status == 502 || status == 503 || status == 504) return this.failStep(transportCause(status, this.config.timeoutMs));
+    // A failure that says nothing about the era (no answer, a server error, a credential
+    // refused) ends the request and is not cached.
+    if (status == 0 || status >= 500 || status == 401 || status == 403 || status == 407) {
+      return this.failStep(transportCause(status, this.config.timeoutMs));
+    }
     const reading = readBackendBody(findHeader(headers, "content-type"), body, INIT_ID);
     this.probed = true;
     this.era = status >= 200 && status <= 299 && reading.outcome == BodyOutcome.Found ? eraOfDiscover(reading.reply) : Era.Legacy;
@@ -234,8 +262,10 @@ export class Exchange {
   /** The call's JSON-RPC reply becomes the client's reply (tools/list filtered). */
   onCallReply(r: Reply): void {
     if (r.isError) {
-      // The backend's own JSON-RPC error reaches the client as it was.
+      // The backend's own JSON-RPC error reaches the client as it was; -32021 (the client
+      // lacks a capability the call needs) is the client's to fix, and on HTTP it MUST be 400.
       this.finish(errorResponse(this.clientIdRaw, r.code, r.message, r.dataRaw), "");
+      if (this.client.modern && r.code == codes.MISSING_CLIENT_CAPABILITY) this.final!.status = 400;
       return;
     }
     let result = r.resultRaw;
@@ -263,12 +293,54 @@ export class Exchange {
     const reading = readBackendBody(findHeader(headers, "content-type"), body, CALL_ID);
     const found = reading.outcome == BodyOutcome.Found;
     if (this.era == Era.Modern && staleModern(status, found, reading.reply) && this.reprobe()) return true;
+    if (found && this.wantsParamHeaders(reading.reply)) {
+      this.headerRefusal = reading.reply;
+      this.step = Step.ListTools;
+      return true;
+    }
     if (found) {
       this.onCallReply(reading.reply);
       return false;
     }
     if (status < 200 || status > 299) return this.failStep(transportCause(status, this.config.timeoutMs));
     return this.failStep(bodyCause(reading.outcome));
+  }
+
+  /**
+   * A modern backend refused a tools/call for a header mismatch while the client sent no
+   * Mcp-Param-* header (a 2025-era client cannot know the tool's x-mcp-header arguments): read
+   * the tool's definition and mirror them, once.
+   */
+  private wantsParamHeaders(r: Reply): bool {
+    return r.isError && r.code == codes.HEADER_MISMATCH && !this.mirrored && this.method == "tools/call" &&
+      this.client.paramHeaders.length == 0;
+  }
+
+  /** The gateway's own tools/list page: find the tool, mirror its arguments, call again. */
+  private onListTools(status: i32, headers: Header[], body: Uint8Array): bool {
+    const reading = readBackendBody(findHeader(headers, "content-type"), body, LIST_ID);
+    this.listPages++;
+    if (status >= 200 && status <= 299 && reading.outcome == BodyOutcome.Found && !reading.reply.isError) {
+      const result = reading.reply.resultRaw;
+      const tool = findTool(result, this.params.toolName);
+      if (tool.length > 0) {
+        this.mirrored = true;
+        this.client.paramHeaders = paramHeaders(tool, this.params.argsRaw);
+        if (this.client.paramHeaders.length > 0) {
+          this.step = Step.Call;
+          return true;
+        }
+      } else {
+        const next = nextCursorOf(result);
+        if (next !== null && this.listPages < MAX_LIST_PAGES) {
+          this.listCursor = next;
+          return true;
+        }
+      }
+    }
+    // Nothing to mirror: the backend's refusal stands.
+    this.onCallReply(this.headerRefusal!);
+    return false;
   }
 }
 
