@@ -1,8 +1,8 @@
 // E2E: terminating mode (`mcp-proxy`) learns each backend's era once (server/discover,
 // cached 300 s in shared data). A cached era that turns out wrong — a legacy backend replaced
-// by a modern-only one (initialize → -32022), or a modern one replaced by a legacy one (the
-// modern call refused with 400 and no modern error) — is probed again with discover, once,
-// within the same client request. The replacement listens on the same port, so the
+// by a modern-only one (its kept session's call refused, initialize → -32022), or a modern one
+// replaced by a legacy one (the modern call refused with 400 and no modern error) — is probed
+// again with discover, once, within the same client request. The replacement listens on the same port, so the
 // gateway's configuration (and its cache key) is unchanged.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -38,16 +38,17 @@ describe('a cached era that turns out wrong is probed again, within one client r
   const methods = (from = 0) => postsSince(g.backend, from).map((r) => r.body?.method);
   const etest = (title, fn) => it(title, { timeout: TEST_TIMEOUT }, () => withEnvoyLog(g.envoy, fn));
 
-  etest('legacy learned, then a modern-only backend on the same port: initialize → -32022 → discover → call', async () => {
+  etest('legacy learned, then a modern-only backend on the same port: kept session refused → initialize → -32022 → discover → call', async () => {
     await call(1);
     assert.deepEqual(methods(), ['server/discover', 'initialize', 'notifications/initialized', 'tools/call']);
     await call(2);
-    assert.equal(methods().filter((m) => m === 'server/discover').length, 1, 'the legacy era is cached');
+    assert.deepEqual(methods(), ['server/discover', 'initialize', 'notifications/initialized', 'tools/call', 'tools/call'],
+      'the legacy era and the backend session are kept');
     await swap((port) => startModernBackend({ legacy: 'reject', port }));
     await call(3);
-    assert.deepEqual(methods(), ['initialize', 'server/discover', 'tools/call']);
+    assert.deepEqual(methods(), ['tools/call', 'initialize', 'server/discover', 'tools/call']);
     await call(4);
-    assert.deepEqual(methods(), ['initialize', 'server/discover', 'tools/call', 'tools/call'], 'the modern era is cached now');
+    assert.deepEqual(methods(), ['tools/call', 'initialize', 'server/discover', 'tools/call', 'tools/call'], 'the modern era is cached now');
     await sleep(50);
     assert.deepEqual(g.backend.requests.filter((r) => r.method !== 'POST'), [], 'no session, so no DELETE');
   });
@@ -55,12 +56,13 @@ describe('a cached era that turns out wrong is probed again, within one client r
   etest('modern learned, then an SDK 1.x stateful backend on the same port: call refused → discover → handshake → call', async () => {
     await swap((port) => startBackend({ port }));
     await call(5);
-    assert.deepEqual(methods(), ['tools/call', 'server/discover', 'initialize', 'notifications/initialized', 'tools/call']);
+    // Legacy again: the session kept from the first backend is tried (this backend never issued
+    // it: 404), then a handshake.
+    assert.deepEqual(methods(), ['tools/call', 'server/discover', 'tools/call', 'initialize', 'notifications/initialized', 'tools/call']);
     assert.equal(postsSince(g.backend, 0)[0].headers['mcp-protocol-version'], MODERN, 'the first try was modern');
     const from = g.backend.requests.length;
     await call(6);
-    assert.deepEqual(methods(from), ['initialize', 'notifications/initialized', 'tools/call'], 'the legacy era is cached now');
-    // Each handshake's backend session is ended.
-    assert.ok(await eventually(() => g.backend.requests.filter((r) => r.method === 'DELETE').length === 2), 'two DELETEs');
+    assert.deepEqual(methods(from), ['tools/call'], 'the legacy era and the new backend session are kept');
+    assert.equal(postsSince(g.backend, from)[0].headers['mcp-session-id'], postsSince(g.backend, 0).at(-2).headers['mcp-session-id']);
   });
 });

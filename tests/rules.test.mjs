@@ -152,14 +152,14 @@ async function assertConfig(envoy, path, host, which) {
   const list = resultOf(await mcpPost(envoy, path, host, rpc(2, 'tools/list')));
   assert.deepEqual(sorted(list.tools.map((t) => t.name)), want.tools, `tools/list on ${host ?? '127.0.0.1'}${path}`);
   const posts = mcp[want.backend].requests.slice(counts[want.backend]).filter((r) => r.method === 'POST').map((r) => r.body?.method);
-  // A backend's first exchange probes its era (server/discover) once.
-  assert.deepEqual(posts[0] === 'server/discover' ? posts.slice(1) : posts, ['initialize', 'notifications/initialized', 'tools/list'], `backend ${want.backend} contacted`);
+  // A backend's first exchange probes its era (server/discover) and shakes hands; the backend
+  // session is kept, so later ones send only the call.
+  const call = posts[0] === 'server/discover' ? posts.slice(1) : posts;
+  assert.ok(['initialize,notifications/initialized,tools/list', 'tools/list'].includes(call.join(',')), `backend ${want.backend} contacted: ${posts}`);
   for (const [k, b] of Object.entries(mcp)) {
     if (k !== want.backend) assert.equal(b.requests.length, counts[k], `backend ${k} must not be contacted`);
   }
   assert.equal(plain.requests.length, plainCount, 'the echo server must not be contacted');
-  // Let the gateway's DELETE of its backend session land before the next count.
-  await eventually(() => mcp[want.backend].requests.slice(counts[want.backend]).some((r) => r.method === 'DELETE'));
 }
 
 /** Asserts a request reached the echo server unchanged and its answer reached the client. */

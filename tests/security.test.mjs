@@ -224,7 +224,11 @@ function baseConfig(transport, server = {}, top = {}) {
   const backend = backends[transport];
   return {
     server: {
+      // No kept backend sessions: every exchange does its handshake and its DELETE, so that
+      // every kind of backend request is checked for its credential (tests/reuse.test.mjs
+      // covers kept sessions and their credentials).
       name: 'secure', type: 'mcp-proxy', transport, mcpServerURL: backend.url, timeout: 5000,
+      ...(transport === 'http' ? { backendSessionIdleTimeout: 0 } : {}),
       securitySchemes: SCHEMES, ...server,
     },
     ...top,

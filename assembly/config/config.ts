@@ -26,6 +26,10 @@ import { Url, parseUrl } from "./url";
 // @ts-ignore: decorator
 @inline export const DEFAULT_MAX_SESSIONS: i32 = 10000;
 
+/** Default `server.backendSessionIdleTimeout` (terminating mode), in seconds. */
+// @ts-ignore: decorator
+@inline export const DEFAULT_BACKEND_SESSION_IDLE_S: i32 = 600;
+
 /** What the gateway does with MCP. */
 export enum Mode {
   /** `mcp-proxy`: the gateway answers MCP and runs its own short backend sessions. */
@@ -48,6 +52,8 @@ export class Config {
   mode: Mode = Mode.Terminate;
   /** Pass-through mode: idle TTL of a gateway session, ms. */
   sessionIdleMs: i64 = <i64>DEFAULT_SESSION_IDLE_S * 1000;
+  /** Terminating mode: a kept backend session unused this long is ended (ms); 0 = none kept. */
+  backendSessionIdleMs: i64 = <i64>DEFAULT_BACKEND_SESSION_IDLE_S * 1000;
   /** Pass-through mode: how many sessions the server may hold at once (per Envoy process). */
   maxSessions: i32 = DEFAULT_MAX_SESSIONS;
   /** Allowed browser origins; null = loopback origins only. */
@@ -135,6 +141,10 @@ export function parseConfigObject(top: JSON.Obj, prefix: string): ConfigResult {
   const idle = intField(server, "sessionIdleTimeout", sp + "sessionIdleTimeout", 1, 604800, " (seconds)");
   if (idle.error.length > 0) return fail(idle.error);
   if (idle.present) c.sessionIdleMs = <i64>idle.value * 1000;
+
+  const bs = intField(server, "backendSessionIdleTimeout", sp + "backendSessionIdleTimeout", 0, 86400, " (seconds; 0 keeps no backend session)");
+  if (bs.error.length > 0) return fail(bs.error);
+  if (bs.present) c.backendSessionIdleMs = <i64>bs.value * 1000;
 
   const ms = intField(server, "maxSessions", sp + "maxSessions", 1, 1000000, "");
   if (ms.error.length > 0) return fail(ms.error);

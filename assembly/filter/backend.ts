@@ -15,6 +15,8 @@ import { Buffer, HeaderMap, Level, getBuffer, getHeader, getShared, httpCall, lo
 import { Header, parseStatus, statusOf } from "../http/header";
 import { SESSION_HEADER, VERSION_HEADER } from "../mcp/headers";
 import { ERA_TTL_MS, Era, decodeEra, encodeEra, eraKey } from "../terminate/era";
+import { CachedSession, Owner, ownerOf } from "../terminate/reuse";
+import { Lookup, drop, endSession, lookup, store, touch } from "./reuse";
 import { Exchange, Outgoing, Step, stepName } from "../terminate/exchange";
 import { SseExchange } from "../terminate/sse_exchange";
 import { calls, sseStreams } from "./registry";
@@ -37,6 +39,9 @@ export class BackendCall {
   /** Pending dispatched calls: token → the Step it carries. */
   tokens: Map<u32, i32> = new Map<u32, i32>();
   deadlineMs: i64;
+  /** Transport http with backend sessions kept: who the session belongs to, and its slot. */
+  owner: Owner | null = null;
+  found: Lookup | null = null;
 
   constructor(public streamId: u32, public rootId: u32, public cluster: string, public exchange: Exchange, public corsHeaders: Header[]) {
     this.deadlineMs = nowMs() + <i64>exchange.config.timeoutMs;
@@ -106,6 +111,23 @@ export class BackendCall {
     if (sse.done) this.finishExchange();
   }
 
+  /**
+   * Transport http: starts from the backend session kept for this backend and credential
+   * (when keeping is on), then dispatches the first step.
+   */
+  start(): void {
+    const ex = this.exchange;
+    const cfg = ex.config;
+    if (cfg.backendSessionIdleMs > 0) {
+      const owner = ownerOf(this.cluster, cfg.url.authority + cfg.url.path, ex.authHeaders, ex.authQuery);
+      const found = lookup(cfg, owner);
+      this.owner = owner;
+      this.found = found;
+      if (found.entry !== null) ex.useCached(found.entry!);
+    }
+    this.sendStep();
+  }
+
   /** Dispatches the exchange's current step (transport http). */
   sendStep(): void {
     const ex = this.exchange;
@@ -157,7 +179,30 @@ export class BackendCall {
     this.finish();
     replyJson(f.status, f.body, "mcp_backend", this.corsHeaders);
     if (ex.probed) writeEra(this.cluster, ex.config, ex.era);
-    if (ex.sessionId.length > 0) endBackendSession(this.rootId, this.cluster, ex);
+    this.keepOrEnd(ex);
+  }
+
+  /**
+   * After the reply: a legacy backend's session is kept for the next client request (or
+   * ended with DELETE when keeping is off); a kept one that proved stale is forgotten.
+   */
+  private keepOrEnd(ex: Exchange): void {
+    const owner = this.owner;
+    const found = this.found;
+    if (owner === null || found === null) {
+      if (ex.sessionId.length > 0) endSession(this.rootId, ex.config, this.session(ex));
+      return;
+    }
+    if (ex.era != Era.Legacy) return;
+    if (ex.handshook) store(this.rootId, ex.config, owner, found, this.session(ex), ex.staleCache);
+    else if (ex.staleCache) drop(ex.config, owner, found);
+    else if (ex.cached !== null) touch(ex.config, owner, found);
+  }
+
+  /** The exchange's backend session, as the cache keeps it. */
+  private session(ex: Exchange): CachedSession {
+    const tag = this.owner !== null ? this.owner!.tag : "-";
+    return new CachedSession(tag, this.cluster, ex.sessionId, ex.backendVersion, nowMs(), ex.authQuery, ex.authHeaders);
   }
 
   private finish(): void {
@@ -172,24 +217,6 @@ export class BackendCall {
     this.tokens.clear();
     this.finish();
   }
-}
-
-/**
- * Ends the backend session with DELETE (spec: Session Management) so stateful backends do
- * not accumulate one session per gateway call. Dispatched from the root context, so it
- * outlives the client's stream; its answer is not awaited (no token is registered).
- */
-function endBackendSession(rootId: u32, cluster: string, ex: Exchange): void {
-  const h = new Array<Header>();
-  h.push(new Header(":method", "DELETE"));
-  h.push(new Header(":path", ex.path()));
-  h.push(new Header(":authority", ex.config.url.authority));
-  h.push(new Header(":scheme", ex.config.url.scheme));
-  for (let i = 0; i < ex.authHeaders.length; i++) h.push(ex.authHeaders[i]);
-  h.push(new Header(SESSION_HEADER, ex.sessionId));
-  h.push(new Header(VERSION_HEADER, ex.backendVersion));
-  setEffectiveContext(rootId);
-  httpCall(cluster, h, new ArrayBuffer(0), <u32>ex.config.timeoutMs);
 }
 
 /** The backend's era from the shared cache (every worker sees it); Unknown when not cached. */

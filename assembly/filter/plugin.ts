@@ -5,6 +5,8 @@ import { Config, Mode, Transport } from "../config/config";
 import { PluginConfig, parsePlugin } from "../config/rules";
 import { Level, getPluginConfiguration, getProperty, log, setTickPeriod } from "../host/host";
 import { Metric, MetricType, defineMetric, linearMemoryBytes, recordMetric } from "../host/metrics";
+import { REUSE_SLOTS } from "../terminate/reuse";
+import { sweepIdle } from "./reuse";
 import { SessionTable } from "./sessions";
 
 /** How often session slots are swept for idle expiry (ms). */
@@ -21,6 +23,16 @@ function sweepChunk(max: u32): u32 {
 // @ts-ignore: decorator
 @inline const VM_MEMORY_GAUGE = "mcp_proxy.vm_memory_bytes";
 
+/**
+ * Kept backend sessions swept per sweep: the whole cache within a quarter of the idle timeout
+ * (at most every second), so an idle session is ended within about 1.25 timeouts.
+ */
+function idleChunk(idleMs: i64): u32 {
+  const passMs = max<i64>(1000, idleMs / 4);
+  const c = <u32>((<i64>REUSE_SLOTS * SWEEP_EVERY_MS + passMs - 1) / passMs);
+  return c < 1 ? 1 : min(c, REUSE_SLOTS);
+}
+
 /** One configured filter instance. */
 export class Plugin {
   config: PluginConfig | null = null;
@@ -28,6 +40,9 @@ export class Plugin {
   /** The session tables of this plugin's pass-through configurations, and where each sweep resumes. */
   tables: SessionTable[] = [];
   cursors: u32[] = [];
+  /** Terminating configurations that keep backend sessions, and where each idle sweep resumes. */
+  keepers: Config[] = [];
+  keeperCursors: u32[] = [];
   /** The VM memory gauge, defined once this VM serves a stream: Envoy's main thread runs a
    *  VM of its own that ticks too but serves nothing, and must not overwrite the gauge. */
   vmMemory: Metric | null = null;
@@ -53,6 +68,12 @@ export class Plugin {
       if (c.transport == Transport.Sse && c.mode == Mode.Terminate) {
         const period = <i32>Math.min(500, Math.max(20, c.timeoutMs / 10));
         tick = tick == 0 ? period : min(tick, period);
+      }
+      // Kept backend sessions are ended once idle (terminating mode, transport http).
+      if (c.mode == Mode.Terminate && c.transport == Transport.Http && c.backendSessionIdleMs > 0) {
+        tick = tick == 0 ? 1000 : min(tick, 1000);
+        this.keepers.push(c);
+        this.keeperCursors.push(0);
       }
       // Pass-through sessions are swept on the tick too (shared data has no expiry of its own).
       if (c.mode == Mode.Passthrough) {
@@ -83,11 +104,15 @@ export class Plugin {
    * its own position; CAS keeps two workers from freeing one slot twice).
    */
   sweep(now: i64): void {
-    if (this.tables.length == 0 || now - this.lastSweepMs < SWEEP_EVERY_MS) return;
+    if ((this.tables.length == 0 && this.keepers.length == 0) || now - this.lastSweepMs < SWEEP_EVERY_MS) return;
     this.lastSweepMs = now;
     for (let i = 0; i < this.tables.length; i++) {
       const t = this.tables[i];
       this.cursors[i] = t.sweep(this.cursors[i], sweepChunk(t.max));
+    }
+    for (let i = 0; i < this.keepers.length; i++) {
+      const c = this.keepers[i];
+      this.keeperCursors[i] = sweepIdle(this.id, c, this.keeperCursors[i], idleChunk(c.backendSessionIdleMs));
     }
   }
 

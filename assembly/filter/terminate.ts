@@ -200,7 +200,7 @@ export class TermStream {
     this.backend = call;
     this.phase = TermPhase.Backend;
     if (cfg.transport == Transport.Sse) call.startStream(this.bodySize, this.auth);
-    else call.sendStep();
+    else call.start();
   }
 
   /** What the exchange needs to know about the client. */

@@ -5,7 +5,10 @@
 //   modern        Call: one POST with `_meta` and the Mcp-Method/Mcp-Name headers
 //                 (a -32020 for a missing Mcp-Param-* header: ListTools to read the tool's
 //                 x-mcp-header arguments, then Call again with them)
-//   legacy        Initialize → Notify → Call (a short session of its own)
+//   legacy        Initialize → Notify → Call, then the backend session is kept (reuse.ts);
+//                 with a kept session (or for a backend known stateless) only Call — and
+//                 when that call is refused for the want of a handshake, Initialize → Notify
+//                 → Call again, once
 //
 // A cached era can be stale: a -32022, or a 4xx without a modern JSON-RPC error, from a
 // backend believed modern (or an initialize refused for its version by one believed legacy)
@@ -16,17 +19,21 @@
 import { Config } from "../config/config";
 import { Header, findHeader } from "../http/header";
 import * as codes from "../jsonrpc/codes";
-import { Reply, errorResponse, request, resultResponse } from "../jsonrpc/message";
+import { Reply, errorResponse, request } from "../jsonrpc/message";
 import { quote } from "../jsonrpc/scan";
 import { BodyOutcome, CALL_ID, INIT_ID, callBody, initializeBody, initializedBody, readBackendBody, resultProtocolVersion } from "../mcp/backend";
 import { METHOD_HEADER, NAME_HEADER, encodeMirrored } from "../mcp/modern";
 import { CallParams, backendMeta, findTool, nextCursorOf, paramHeaders } from "../mcp/params";
-import { RESULT_INPUT_REQUIRED, modernResult, resultTypeOf } from "../mcp/results";
-import { ToolPolicy, filterToolsResult } from "../mcp/tools";
+import { ToolPolicy } from "../mcp/tools";
 import { SESSION_HEADER, VERSION_HEADER } from "../mcp/headers";
 import { MODERN_VERSION, isSupported } from "../mcp/version";
 import { appendQuery } from "../security/credentials";
+import { ClientSide, Final, answerFor } from "./answer";
+import { bodyCause, isEraError, needsHandshake, staleModern, transportCause } from "./causes";
 import { Era, eraOfDiscover } from "./era";
+import { CachedSession } from "./reuse";
+
+export { ClientSide, Final, transportCause };
 
 
 /** Where the exchange is. */
@@ -63,24 +70,6 @@ export class Outgoing {
   constructor(public headers: Header[], public body: string) {}
 }
 
-/** The client's reply once the exchange is over: HTTP 200 with JSON-RPC inside, but for the
- * errors 2026-07-28 ties to HTTP 400 (a modern client must see them as such). */
-export class Final {
-  constructor(public body: string, public logLine: string, public status: u32 = 200) {}
-}
-
-/** What the client asked for, and how its answer must look. */
-export class ClientSide {
-  /** The client speaks 2026-07-28: results carry resultType (and list caching hints). */
-  modern: bool = false;
-  /** The client's raw `params._meta` ("" for none). */
-  metaRaw: string = "";
-  /** The policy depends on the request (x-envoy-allow-mcp-tools): lists become private. */
-  perRequestPolicy: bool = false;
-  /** The client's `Mcp-Param-*` headers, passed on to modern backends (spec: intermediaries forward them). */
-  paramHeaders: Header[] = [];
-}
-
 /** The backend exchange for one client request. */
 export class Exchange {
   step: Step = Step.Initialize;
@@ -88,8 +77,14 @@ export class Exchange {
   era: Era;
   /** True once Discover ran in this exchange (its answer should be cached). */
   probed: bool = false;
-  /** The backend's session id, once initialize returned one. */
+  /** The backend's session id (kept, or returned by this exchange's initialize). */
   sessionId: string = "";
+  /** The kept backend session (or stateless profile) this exchange started from, if any. */
+  cached: CachedSession | null = null;
+  /** The handshake ran in this exchange (its session, "" if none, may be kept). */
+  handshook: bool = false;
+  /** The kept session was refused (gone, or the backend wants a handshake after all). */
+  staleCache: bool = false;
   /** The version the backend agreed to. */
   backendVersion: string;
   /** Set when the exchange ended; the client reply. */
@@ -124,6 +119,28 @@ export class Exchange {
     this.backendVersion = requestedVersion;
     this.era = era;
     this.step = era == Era.Unknown ? Step.Discover : era == Era.Modern ? Step.Call : Step.Initialize;
+  }
+
+  /** Starts from a kept backend session (legacy backends): only the call is sent. */
+  useCached(c: CachedSession): void {
+    this.cached = c;
+    if (this.era == Era.Legacy && this.step == Step.Initialize) this.resumeCached();
+  }
+
+  private resumeCached(): void {
+    const c = this.cached!;
+    this.sessionId = c.sessionId;
+    this.backendVersion = c.version;
+    this.step = Step.Call;
+  }
+
+  /** The first step with a legacy backend: the kept session's call, or the handshake. */
+  private legacyStart(): Step {
+    if (this.cached !== null && !this.staleCache) {
+      this.resumeCached();
+      return Step.Call;
+    }
+    return Step.Initialize;
   }
 
   /** `p` (default: the server URL's path) with the credential query appended. */
@@ -206,7 +223,7 @@ export class Exchange {
     const reading = readBackendBody(findHeader(headers, "content-type"), body, INIT_ID);
     this.probed = true;
     this.era = status >= 200 && status <= 299 && reading.outcome == BodyOutcome.Found ? eraOfDiscover(reading.reply) : Era.Legacy;
-    this.step = this.era == Era.Modern ? Step.Call : Step.Initialize;
+    this.step = this.era == Era.Modern ? Step.Call : this.legacyStart();
     return true;
   }
 
@@ -259,31 +276,15 @@ export class Exchange {
     return true;
   }
 
-  /** The call's JSON-RPC reply becomes the client's reply (tools/list filtered). */
+  /** The call's JSON-RPC reply becomes the client's reply (terminate/answer.ts). */
   onCallReply(r: Reply): void {
-    if (r.isError) {
-      // The backend's own JSON-RPC error reaches the client as it was; -32021 (the client
-      // lacks a capability the call needs) is the client's to fix, and on HTTP it MUST be 400.
-      this.finish(errorResponse(this.clientIdRaw, r.code, r.message, r.dataRaw), "");
-      if (this.client.modern && r.code == codes.MISSING_CLIENT_CAPABILITY) this.final!.status = 400;
-      return;
-    }
-    let result = r.resultRaw;
-    const list = this.method == "tools/list";
-    if (list) result = filterToolsResult(result, this.policy);
-    if (this.client.modern) {
-      result = modernResult(result, list, this.client.perRequestPolicy);
-    } else if (resultTypeOf(result) == RESULT_INPUT_REQUIRED) {
-      // A legacy client has no way to answer a multi round-trip request.
-      const msg = "backend requires client input (resultType input_required), which a 2025-era client cannot provide";
-      this.finish(errorResponse(this.clientIdRaw, codes.INTERNAL_ERROR, msg), msg);
-      return;
-    }
-    this.finish(resultResponse(this.clientIdRaw, result), "");
+    this.step = Step.Done;
+    this.final = answerFor(this.method, this.policy, this.client, this.clientIdRaw, r);
   }
 
   private onNotify(status: i32): bool {
     if (status < 200 || status > 299) return this.failStep(transportCause(status, this.config.timeoutMs));
+    this.handshook = true;
     this.step = Step.Call;
     return true;
   }
@@ -293,6 +294,14 @@ export class Exchange {
     const reading = readBackendBody(findHeader(headers, "content-type"), body, CALL_ID);
     const found = reading.outcome == BodyOutcome.Found;
     if (this.era == Era.Modern && staleModern(status, found, reading.reply) && this.reprobe()) return true;
+    if (this.era == Era.Legacy && this.cached !== null && !this.handshook && needsHandshake(status, found, reading.reply)) {
+      // The kept session is gone (404) or the backend wants initialize after all: do it, once.
+      this.staleCache = true;
+      this.sessionId = "";
+      this.backendVersion = this.requestedVersion;
+      this.step = Step.Initialize;
+      return true;
+    }
     if (found && this.wantsParamHeaders(reading.reply)) {
       this.headerRefusal = reading.reply;
       this.step = Step.ListTools;
@@ -344,38 +353,9 @@ export class Exchange {
   }
 }
 
-/** Codes by which a server says it does not speak the version of the request. */
-function isEraError(code: i32): bool {
-  return code == codes.UNSUPPORTED_PROTOCOL_VERSION || code == codes.HEADER_MISMATCH;
-}
-
-/**
- * A modern call refused as if the backend were not (or no longer) modern: -32022, or a
- * 400/404/405 without a modern JSON-RPC error (legacy servers answer a session-less call
- * with their own implementation-defined codes, -32000..-32019, or a bare status).
- */
-function staleModern(status: i32, found: bool, r: Reply): bool {
-  if (found && r.isError && r.code == codes.UNSUPPORTED_PROTOCOL_VERSION) return true;
-  if (status != 400 && status != 404 && status != 405) return false;
-  return !found || !r.isError || (r.code <= -32000 && r.code >= -32019);
-}
-
 /** The mirrored headers of a modern request (spec: streamable-http, "Request Metadata"). */
 function modernHeaders(h: Header[], method: string, toolName: string): void {
   h.push(new Header(VERSION_HEADER, MODERN_VERSION));
   h.push(new Header(METHOD_HEADER, method));
   if (method == "tools/call") h.push(new Header(NAME_HEADER, encodeMirrored(toolName)));
-}
-
-/** Describes a failed HTTP exchange; 503/504 are what Envoy answers for refused/timeout. */
-export function transportCause(status: i32, timeoutMs: i32): string {
-  if (status == 0) return "connection reset (no response headers)";
-  if (status == 503) return "HTTP 503 (backend unavailable: connection refused, reset or overflow)";
-  if (status == 504) return "HTTP 504 (timeout: no answer within server.timeout " + timeoutMs.toString() + " ms)";
-  return "HTTP " + status.toString();
-}
-
-function bodyCause(outcome: BodyOutcome): string {
-  if (outcome == BodyOutcome.Unparsable) return "unparsable response body (neither JSON nor SSE-framed JSON)";
-  return "the response body holds no JSON-RPC response with the expected id";
 }
