@@ -30,7 +30,10 @@ export function modernCall() {
     },
     body: JSON.stringify({
       jsonrpc: '2.0', id: 1, method: 'tools/call',
-      params: { name: 'echo', arguments: { text: 'hello' }, _meta: { [META_VERSION_KEY]: MODERN_VERSION } },
+      params: {
+        name: 'echo', arguments: { text: 'hello' },
+        _meta: { [META_VERSION_KEY]: MODERN_VERSION, 'io.modelcontextprotocol/clientCapabilities': {} },
+      },
     }),
   };
 }
@@ -88,8 +91,7 @@ export const PATHS = [
   },
   {
     id: 'term-modern', label: 'terminating → modern (2026-07-28)', via: 'filter', backend: 'modern',
-    plugin: (url) => terminating(url), request: legacyCall,
-    pending: 'terminating mode does not speak MCP 2026-07-28 to backends yet',
+    plugin: (url) => terminating(url), request: modernCall,
   },
   {
     id: 'pass-session', label: 'pass-through, legacy session', via: 'filter', backend: 'stateful',
