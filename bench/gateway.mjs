@@ -30,10 +30,10 @@ export function renderWithoutFilter({ backendPort }) {
  * Starts Envoy (`--concurrency 1`) in front of the backend on `backendPort`: with the filter
  * configured by `pluginConfig`, or without the filter when pluginConfig is null.
  */
-export function startGateway({ backendPort, pluginConfig }) {
+export function startGateway({ backendPort, pluginConfig, wasmPath }) {
   const common = { concurrency: 1, logLevel: 'warn', readyTimeoutMs: 30000 };
   if (pluginConfig === null) return startEnvoy({ ...common, configYaml: renderWithoutFilter({ backendPort }) });
-  return startEnvoy({ ...common, backendPort, pluginConfig });
+  return startEnvoy({ ...common, backendPort, pluginConfig, ...(wasmPath ? { wasmPath } : {}) });
 }
 
 /** A number from the admin's plain-text `/stats` output, or null when the stat is absent. */

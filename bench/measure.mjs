@@ -45,7 +45,7 @@ export async function openPath(path, ctx, opts) {
   let envoy = null;
   try {
     if (path.via !== 'direct') {
-      envoy = await startGateway({ backendPort: port, pluginConfig: path.via === 'filter' ? path.plugin(burl) : null });
+      envoy = await startGateway({ backendPort: port, pluginConfig: path.via === 'filter' ? path.plugin(burl) : null, wasmPath: path.wasm });
     }
     const url = envoy ? envoy.url : burl;
     const req = path.request();

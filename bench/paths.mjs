@@ -75,6 +75,7 @@ export async function openGatewaySession(url) {
  * @property {() => {headers: object, body: string}} request  the measured request
  * @property {(url: string) => Promise<object>} [setup]  extra headers for the measured request
  * @property {string} [pending]   why the path is not measured by default
+ * @property {string} [wasm]      another build of the filter (A/B comparisons; BENCH_AB below)
  */
 
 /** @type {BenchPath[]} */
@@ -106,6 +107,14 @@ export const PATHS = [
     plugin: (url) => terminating(url, 'sse'), request: legacyCall,
   },
 ];
+
+// BENCH_AB=<path to another .wasm> adds a copy of each filter path running that build, so a
+// change can be compared with the build before it in one run (`--paths` selects `<id>-ab`).
+if (process.env.BENCH_AB) {
+  for (const p of PATHS.filter((x) => x.via === 'filter')) {
+    PATHS.push({ ...p, id: `${p.id}-ab`, label: `${p.label} [${process.env.BENCH_AB.split('/').pop()}]`, wasm: process.env.BENCH_AB });
+  }
+}
 
 /** The path every other is compared with. */
 export const BASELINE = 'envoy';

@@ -17,8 +17,8 @@
 // tool has security of its own. Modern (2026-07-28) requests carry no session: any
 // Mcp-Session-Id on them is dropped and none is minted for their answers.
 import { Config } from "../config/config";
-import { Buffer, HeaderMap, getBuffer, getHeader, httpCall, removeHeader, replaceHeader, setProperty, setEffectiveContext } from "../host/host";
-import { Header, headerValues } from "../http/header";
+import { Buffer, HeaderMap, HeaderView, getBuffer, getHeader, httpCall, removeHeader, replaceHeader, setProperty, setEffectiveContext } from "../host/host";
+import { Header } from "../http/header";
 import * as codes from "../jsonrpc/codes";
 import { errorResponse } from "../jsonrpc/message";
 import { SESSION_HEADER, VERSION_HEADER } from "../mcp/headers";
@@ -60,7 +60,7 @@ export class PassStream {
   table: SessionTable;
 
   constructor(public id: u32, public plugin: Plugin, public config: Config, public policy: ToolPolicy,
-    public headers: Header[], public corsHeaders: Header[]) {
+    public headers: HeaderView, public corsHeaders: Header[]) {
     this.binding = bindingCredential(config.security);
     this.table = new SessionTable(config.serverName, <u32>config.maxSessions, config.sessionIdleMs);
   }
@@ -73,8 +73,8 @@ export class PassStream {
   onRequestHeaders(method: string, endOfStream: bool): i32 {
     this.method = method;
     if (method == "POST" && !endOfStream) {
-      const ce = getHeader(HeaderMap.Request, "content-encoding");
-      if (this.policyApplies && ce !== null && ce.trim().toLowerCase() != "identity") {
+      const ce = this.policyApplies ? this.headers.get("content-encoding") : null;
+      if (ce !== null && ce.trim().toLowerCase() != "identity") {
         // The gateway reads bodies as they are; a backend that inflates would run unchecked bytes.
         this.reply(415, errorResponse("null", codes.INVALID_REQUEST, codes.MSG_CONTENT_ENCODING + ce), "mcp_content_encoding");
         return STOP_ITERATION;
@@ -107,9 +107,9 @@ export class PassStream {
    * policy (-32602), the session limit for an initialize (503); then the request goes on.
    */
   private finishRequest(): i32 {
-    const ins = inspectBody(Uint8Array.wrap(getBuffer(Buffer.RequestBody, 0, this.bodySize)), this.policy);
+    const ins = inspectBody(Uint8Array.wrap(getBuffer(Buffer.RequestBody, 0, this.bodySize)), this.policy, this.policyApplies);
     this.inspection = ins;
-    const version = headerValues(this.headers, VERSION_HEADER);
+    const version = this.headers.all(VERSION_HEADER);
     this.modern = version.length == 1 && isModern(version[0]);
     if (!this.authorize(ins.unreadable ? [""] : ins.tools)) return STOP_AND_BUFFER;
     if (!this.modern && !this.checkSession()) return STOP_AND_BUFFER;
@@ -144,7 +144,7 @@ export class PassStream {
       this.refuse(400, errorResponse("null", codes.INVALID_REQUEST, codes.MSG_MODERN_BATCH));
       return false;
     }
-    const mirrors = new Mirrors(version, headerValues(this.headers, METHOD_HEADER), headerValues(this.headers, NAME_HEADER));
+    const mirrors = new Mirrors(version, this.headers.all(METHOD_HEADER), this.headers.all(NAME_HEADER));
     const era = checkEra(ins.method, ins.paramsRaw, ins.isRequest, mirrors, false);
     if (era.refused) {
       this.refuse(<u32>era.status, errorResponse("null", era.code, era.message, era.dataRaw));

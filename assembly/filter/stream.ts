@@ -7,8 +7,7 @@
 //   pass-through mode (`mcp-passthrough`) → PassStream (filter/passthrough.ts)
 import { Config, Mode } from "../config/config";
 import { ALLOW_METHODS, originAllowed, preflightHeaders, responseHeaders as corsResponseHeaders } from "../passthrough/cors";
-import { Header, HeaderMap, getHeaders, removeHeader } from "../host/host";
-import { findHeader, headerValues } from "../http/header";
+import { Header, HeaderMap, HeaderView, headerView, removeHeader } from "../host/host";
 import * as codes from "../jsonrpc/codes";
 import { errorResponse } from "../jsonrpc/message";
 import { ALLOW_TOOLS_HEADER, effectivePolicyOf } from "../mcp/tools";
@@ -34,15 +33,15 @@ export class Stream {
    * read once; every copy of x-envoy-allow-mcp-tools narrows the tool policy.
    */
   onRequestHeaders(endOfStream: bool): i32 {
-    const headers = getHeaders(HeaderMap.Request);
-    const authority = findHeader(headers, ":authority");
+    const headers = headerView(HeaderMap.Request);
+    const authority = headers.get(":authority");
     const cfg = this.plugin.select(authority !== null ? authority : "");
     // No configuration applies (no matching rule, no global one): leave the request alone.
     if (cfg === null) return CONTINUE;
-    const m = findHeader(headers, ":method");
+    const m = headers.get(":method");
     const method = m !== null ? m : "";
     if (!this.checkOrigin(cfg, method, headers)) return STOP_ITERATION;
-    const allow = headerValues(headers, ALLOW_TOOLS_HEADER);
+    const allow = headers.all(ALLOW_TOOLS_HEADER);
     if (allow.length > 0) removeHeader(HeaderMap.Request, ALLOW_TOOLS_HEADER);
     const policy = effectivePolicyOf(cfg.allowTools, allow);
     if (cfg.mode == Mode.Passthrough) {
@@ -59,8 +58,8 @@ export class Stream {
    * Origin check (MCP transports: validate Origin against DNS rebinding) and CORS preflight.
    * False when the request was answered (403, or the preflight's 204).
    */
-  private checkOrigin(cfg: Config, method: string, headers: Header[]): bool {
-    const origin = findHeader(headers, "origin");
+  private checkOrigin(cfg: Config, method: string, headers: HeaderView): bool {
+    const origin = headers.get("origin");
     if (origin !== null) {
       if (!originAllowed(origin, cfg.allowOrigins)) {
         replyJson(403, errorResponse("null", codes.INVALID_REQUEST, "Forbidden: origin " + origin + " is not allowed"), "mcp_origin_forbidden");
@@ -68,7 +67,7 @@ export class Stream {
       }
       this.corsHeaders = corsResponseHeaders(origin);
       if (method == "OPTIONS") {
-        replyEmpty(204, "mcp_preflight", preflightHeaders(origin, findHeader(headers, "access-control-request-headers")));
+        replyEmpty(204, "mcp_preflight", preflightHeaders(origin, headers.get("access-control-request-headers")));
         return false;
       }
     } else if (method == "OPTIONS" && cfg.mode == Mode.Passthrough) {

@@ -14,8 +14,7 @@
 // (2026-07-28) request carries its version in `_meta` and the MCP-Protocol-Version header,
 // and is checked as the spec requires before anything else (mcp/modern.ts).
 import { Config, Transport } from "../config/config";
-import { Buffer, Header, HeaderMap, getBuffer, setProperty } from "../host/host";
-import { findHeader, headerValues } from "../http/header";
+import { Buffer, Header, HeaderMap, HeaderView, getBuffer, setProperty } from "../host/host";
 import * as codes from "../jsonrpc/codes";
 import { Message, MessageKind, errorResponse, parseBody, resultResponse } from "../jsonrpc/message";
 import { member, skipWs, stringAt } from "../jsonrpc/scan";
@@ -52,10 +51,10 @@ export class TermStream {
   /** The backend exchange of a tools/list or tools/call. */
   backend: BackendCall | null = null;
   /** Every request header as the client sent it (mirrors, Mcp-Param-*). */
-  private headers: Header[];
+  private headers: HeaderView;
 
   constructor(public id: u32, public plugin: Plugin, public config: Config, public policy: ToolPolicy,
-    headers: Header[], public corsHeaders: Header[]) {
+    headers: HeaderView, public corsHeaders: Header[]) {
     this.headers = headers;
   }
 
@@ -112,7 +111,7 @@ export class TermStream {
     }
     const isRequest = msg.kind == MessageKind.Request;
     if (isRequest && !this.checkCredentials(cfg, msg)) return;
-    const mirrors = new Mirrors(headerValues(this.headers, VERSION_HEADER), headerValues(this.headers, METHOD_HEADER), headerValues(this.headers, NAME_HEADER));
+    const mirrors = new Mirrors(this.headers.all(VERSION_HEADER), this.headers.all(METHOD_HEADER), this.headers.all(NAME_HEADER));
     const era = checkEra(msg.method, msg.paramsRaw, isRequest, mirrors, true);
     if (era.refused) {
       this.reply(<u32>era.status, errorResponse(msg.idRaw, era.code, era.message, era.dataRaw), "mcp_invalid_request");
@@ -188,7 +187,7 @@ export class TermStream {
     if (cluster.length == 0) {
       return this.answer(errorResponse(msg.idRaw, codes.INTERNAL_ERROR, "gateway has no cluster for the backend: set server.cluster"));
     }
-    const cv = findHeader(this.headers, VERSION_HEADER);
+    const cv = this.headers.get(VERSION_HEADER);
     const version = cv !== null && isSupported(cv) ? cv : LATEST_VERSION;
     // Legacy HTTP+SSE backends predate discover; Streamable HTTP ones are probed once.
     const backendEra = cfg.transport == Transport.Sse ? Era.Legacy : readEra(cluster, cfg);
@@ -209,10 +208,7 @@ export class TermStream {
     c.modern = era.modern;
     c.metaRaw = era.meta.raw;
     c.perRequestPolicy = this.policy.perRequest;
-    for (let i = 0; i < this.headers.length; i++) {
-      const h = this.headers[i];
-      if (h.name.startsWith(PARAM_HEADER_PREFIX)) c.paramHeaders.push(h);
-    }
+    c.paramHeaders = this.headers.withPrefix(PARAM_HEADER_PREFIX);
     return c;
   }
 

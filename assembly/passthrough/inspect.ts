@@ -8,7 +8,7 @@
 //     case-insensitively, with Unicode simple folding: U+017F ſ ≈ s, U+212A K ≈ k).
 // Without a policy such bodies go to the backend untouched: it answers malformed input itself.
 import { validateJSON } from "json-as/assembly/util/validateJson";
-import { Kind, elements, kindAt, kindOf, member, members, skipWs, stringAt, textOf } from "../jsonrpc/scan";
+import { Kind, decodeString, elements, kindAt, kindOf, member, skipString, skipValue, skipWs, stringAt, textOf } from "../jsonrpc/scan";
 import { ToolPolicy } from "../mcp/tools";
 import { isValidUtf8 } from "../util/utf8";
 
@@ -36,16 +36,22 @@ export class Inspection {
   toolName: string = "";
   /** The tool of every message ("" for a message that is not a tools/call): credentials. */
   tools: string[] = [];
+  /** Whether UTF-8 and key spellings were checked (only when a policy applies). */
+  strict: bool = true;
   /** A single message (not a batch): its method, raw params and whether it has an id. */
   method: string = "";
   paramsRaw: string = "";
   isRequest: bool = false;
 }
 
-/** Inspects a POST body (a message or a batch) under `policy`. */
-export function inspectBody(bytes: Uint8Array, policy: ToolPolicy): Inspection {
+/**
+ * Inspects a POST body (a message or a batch) under `policy`. `strict` (a policy applies):
+ * check UTF-8 and key spellings too; without a policy nothing depends on them.
+ */
+export function inspectBody(bytes: Uint8Array, policy: ToolPolicy, strict: bool = true): Inspection {
   const out = new Inspection();
-  if (!isValidUtf8(bytes)) {
+  out.strict = strict;
+  if (strict && !isValidUtf8(bytes)) {
     out.unreadable = true;
     return out;
   }
@@ -70,12 +76,12 @@ export function inspectBody(bytes: Uint8Array, policy: ToolPolicy): Inspection {
 }
 
 function inspectMessage(s: string, at: i32, policy: ToolPolicy, out: Inspection, single: bool): void {
-  if (out.ambiguousKey.length == 0) out.ambiguousKey = ambiguousKey(s, at, MESSAGE_KEYS);
+  if (out.strict && out.ambiguousKey.length == 0) out.ambiguousKey = ambiguousKey(s, at, MESSAGE_KEYS);
   const method = stringAt(s, member(s, at, "method"));
   const id = member(s, at, "id");
   const params = member(s, at, "params");
   const paramsIsObject = kindOf(s, params) == Kind.Object;
-  if (paramsIsObject && out.ambiguousKey.length == 0) out.ambiguousKey = ambiguousKey(s, params.start, PARAMS_KEYS);
+  if (out.strict && paramsIsObject && out.ambiguousKey.length == 0) out.ambiguousKey = ambiguousKey(s, params.start, PARAMS_KEYS);
   if (single) {
     out.method = method !== null ? method : "";
     out.paramsRaw = paramsIsObject ? textOf(s, params) : "";
@@ -113,16 +119,72 @@ export function foldKey(key: string): string {
   return out;
 }
 
-/** The first member of the object at `at` that repeats or respells one of `keys`, or "". */
+/**
+ * The first member of the object at `at` that repeats or respells one of `keys`, or "".
+ * Allocation-free for plain ASCII keys (the common case); a key with an escape or a non-ASCII
+ * character is decoded and folded.
+ */
 export function ambiguousKey(s: string, at: i32, keys: string[]): string {
-  const ms = members(s, at);
-  const seen = new Set<string>();
-  for (let i = 0; i < ms.length; i++) {
-    const k = ms[i].key;
-    const f = foldKey(k);
-    if (!keys.includes(f)) continue;
-    if (k != f || seen.has(f)) return k;
-    seen.add(f);
+  let seen: u32 = 0;
+  let i = skipWs(s, at);
+  if (i >= s.length || <u16>s.charCodeAt(i) != 0x7b) return "";
+  i = skipWs(s, i + 1);
+  if (i < s.length && <u16>s.charCodeAt(i) == 0x7d) return "";
+  while (i < s.length) {
+    const keyEnd = skipString(s, i);
+    if (keyEnd < 0) return "";
+    const m = matchKey(s, i + 1, keyEnd - 1, keys);
+    if (m >= 0) {
+      const bit: u32 = 1 << <u32>(m & 31);
+      if ((m & EXACT) == 0 || (seen & bit) != 0) return decodeString(s.substring(i, keyEnd));
+      seen |= bit;
+    }
+    i = skipWs(s, keyEnd);
+    if (i >= s.length || <u16>s.charCodeAt(i) != 0x3a) return "";
+    const vEnd = skipValue(s, skipWs(s, i + 1));
+    if (vEnd < 0) return "";
+    i = skipWs(s, vEnd);
+    if (i >= s.length || <u16>s.charCodeAt(i) != 0x2c) return "";
+    i = skipWs(s, i + 1);
   }
   return "";
+}
+
+/** Flag of matchKey's result: the key is spelled exactly. */
+// @ts-ignore: decorator
+@inline const EXACT: i32 = 0x100;
+
+/**
+ * Which of `keys` the key token's inner text [from, to) folds to: its index (| EXACT when
+ * spelled exactly), or -1.
+ */
+function matchKey(s: string, from: i32, to: i32, keys: string[]): i32 {
+  for (let j = from; j < to; j++) {
+    const c = s.charCodeAt(j);
+    if (c == 0x5c || c >= 0x80) {
+      const k = decodeString(s.substring(from - 1, to + 1));
+      const f = foldKey(k);
+      const idx = keys.indexOf(f);
+      return idx < 0 ? -1 : idx | (k == f ? EXACT : 0);
+    }
+  }
+  const n = to - from;
+  for (let idx = 0; idx < keys.length; idx++) {
+    const key = unchecked(keys[idx]);
+    if (key.length != n) continue;
+    let folded = true;
+    let exact = true;
+    for (let j = 0; j < n; j++) {
+      const c = s.charCodeAt(from + j);
+      const k = key.charCodeAt(j);
+      if (c == k) continue;
+      exact = false;
+      if (!(c >= 0x41 && c <= 0x5a && c + 0x20 == k)) {
+        folded = false;
+        break;
+      }
+    }
+    if (folded) return idx | (exact ? EXACT : 0);
+  }
+  return -1;
 }
