@@ -7,7 +7,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import path from 'node:path';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import YAML from 'yaml';
-import { DEFAULT_WASM, ROOT, TMP_ROOT } from './envoy.mjs';
+import assert from 'node:assert/strict';
+import { DEFAULT_WASM, ROOT, TMP_ROOT, freePort, startEnvoy, wasmFailures } from './envoy.mjs';
 
 /** The documented jwt_authn + filter configuration. */
 export const JWT_EXAMPLE = path.join(ROOT, 'examples', 'envoy', 'jwt-authn.yaml');
@@ -59,10 +60,11 @@ function filterNamed(hcm, name) {
 /**
  * examples/envoy/jwt-authn.yaml for a test: admin on ${ADMIN_PORT} (startEnvoy fills it),
  * listener on 127.0.0.1:listenPort, backend on 127.0.0.1:backendPort, the JWKS file, the issuer,
- * the audience, the wasm file (`wasmPath`) and the plugin configuration. Everything else —
+ * the audience, the wasm file (`wasmPath`), the plugin configuration and any `jwt` overrides
+ * of the jwt_authn provider (e.g. `{ forward: true }`). Everything else —
  * jwt_authn's requirement, forward, payload_in_metadata, the route — stays as documented.
  */
-export function renderJwtExample({ listenPort = 0, backendPort, jwksPath, audience, pluginConfig, wasmPath = DEFAULT_WASM, issuer = ISSUER }) {
+export function renderJwtExample({ listenPort = 0, backendPort, jwksPath, audience, pluginConfig, wasmPath = DEFAULT_WASM, issuer = ISSUER, jwt: jwtOverrides = {} }) {
   const doc = YAML.parse(readFileSync(JWT_EXAMPLE, 'utf8'));
   doc.admin.address.socket_address = { address: '127.0.0.1', port_value: '${ADMIN_PORT}' };
   const listener = doc.static_resources.listeners[0];
@@ -72,6 +74,7 @@ export function renderJwtExample({ listenPort = 0, backendPort, jwksPath, audien
   jwt.issuer = issuer;
   jwt.audiences = [audience];
   jwt.local_jwks = { filename: jwksPath };
+  Object.assign(jwt, jwtOverrides);
   const wasm = filterNamed(hcm, 'envoy.filters.http.wasm').typed_config.config;
   wasm.vm_config.code.local.filename = path.resolve(ROOT, wasmPath);
   if (pluginConfig !== undefined) wasm.configuration.value = typeof pluginConfig === 'string' ? pluginConfig : JSON.stringify(pluginConfig);
@@ -106,3 +109,65 @@ export function parseChallenge(value) {
   if (at !== rest.length) throw new Error(`unparsable challenge: ${value}`);
   return { scheme: m[1], params };
 }
+
+/** Scopes and claims of the test callers (tokens signed by the test issuer). */
+export const CALLERS = {
+  reader: { scope: 'mcp:tools' },
+  math: { scp: ['mcp:tools', 'mcp:math'] },
+  ops: { scope: 'mcp:admin', org: { groups: ['dev', 'ops'] } },
+  dev: { scope: 'mcp:admin mcp:tools', org: { groups: ['dev'] } },
+};
+
+/** The per-tool rules of the tests: echo for mcp:tools, add also needs mcp:math, region/weather need mcp:admin and group ops. */
+export function testAuthorization(resource, extra = {}) {
+  return {
+    resource,
+    authorizationServers: [ISSUER],
+    scopesSupported: ['mcp:tools'],
+    rules: [
+      { tools: ['echo'], scopes: ['mcp:tools'] },
+      { tools: ['add'], scopes: ['mcp:tools', 'mcp:math'] },
+      { tools: ['region', 'weather', 'admin_*'], scopes: ['mcp:admin'], claims: { 'org.groups': 'ops' } },
+    ],
+    defaultAction: 'deny',
+    ...extra,
+  };
+}
+
+/**
+ * Envoy running examples/envoy/jwt-authn.yaml in front of `backend`, on a port chosen first so
+ * that the resource URI (http://127.0.0.1:<port>/mcp) is the tokens' audience. `server` is
+ * merged into the plugin's `server` (type, authorization overrides via `authorization`);
+ * `jwt` overrides fields of the jwt_authn provider. Resolves to { envoy, issuer, resource,
+ * url, origin, token(name | claims, opts) }.
+ */
+export async function startOAuthGateway(backend, { type = 'mcp-proxy', server = {}, top = {}, authorization = {}, jwt = {} } = {}) {
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const resource = `${origin}/mcp`;
+  const issuer = await startIssuer({ audience: resource });
+  const pluginConfig = {
+    server: { name: 'oauth-gw', type, mcpServerURL: backend.url, timeout: 5000, authorization: testAuthorization(resource, authorization), ...server },
+    ...top,
+  };
+  const yaml = renderJwtExample({ listenPort: port, backendPort: backend.port, jwksPath: issuer.jwksPath, audience: resource, pluginConfig, jwt });
+  let envoy;
+  try {
+    envoy = await startEnvoy({ configYaml: yaml, listenPort: port });
+  } catch (err) {
+    issuer.close();
+    throw err;
+  }
+  const token = (who, opts) => issuer.sign(typeof who === 'string' ? { sub: who, ...CALLERS[who] } : who, opts);
+  return {
+    envoy, issuer, resource, origin, url: resource, token, pluginConfig,
+    stop: async () => {
+      await envoy.stop();
+      issuer.close();
+      assert.deepEqual(wasmFailures(envoy.log()), [], 'wasm failures in the Envoy log');
+    },
+  };
+}
+
+/** Authorization header for a token. */
+export const bearer = (token) => ({ authorization: `Bearer ${token}` });
