@@ -71,6 +71,19 @@ describe('OAuth resource server, terminating mode', () => {
     assert.equal(backend.requests.length, before, 'the backend was contacted');
   });
 
+  test('browser clients: the metadata and the 401 carry CORS, and the challenge is readable', async () => {
+    const origin = { origin: 'http://localhost:6274' };
+    const doc = await rawRequest(`${gw.origin}/.well-known/oauth-protected-resource/mcp`, { method: 'GET', headers: origin });
+    assert.equal(doc.status, 200);
+    assert.equal(doc.headers['access-control-allow-origin'], 'http://localhost:6274');
+    const r = await legacyList(origin);
+    assert.equal(r.status, 401);
+    assert.equal(r.headers['access-control-allow-origin'], 'http://localhost:6274');
+    assert.match(r.headers['access-control-expose-headers'], /www-authenticate/i);
+    const evil = await rawRequest(`${gw.origin}/.well-known/oauth-protected-resource/mcp`, { method: 'GET', headers: { origin: 'https://evil.example' } });
+    assert.equal(evil.status, 403, 'an origin outside server.cors.allowOrigins is refused, as everywhere');
+  });
+
   test('tokens that fail verification: 401 invalid_token (expired, audience, issuer, signature, unsigned, garbage)', async () => {
     const now = Math.floor(Date.now() / 1000);
     const bad = {

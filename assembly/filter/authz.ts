@@ -44,7 +44,7 @@ export function gateRequest(az: AuthzConfig, name: string, method: string, heade
   if (caller !== null) return new Gate(false, caller);
   const presented = findHeader(headers, "authorization") !== null;
   replyJson(401, errorResponse("null", codes.UNAUTHORIZED, presented ? codes.MSG_INVALID_TOKEN : codes.MSG_TOKEN_REQUIRED), "mcp_unauthorized",
-    [new Header("www-authenticate", unauthorizedChallenge(az, presented))], cors);
+    [new Header("www-authenticate", unauthorizedChallenge(az, presented))], exposingChallenge(cors));
   return new Gate(true, null);
 }
 
@@ -59,5 +59,15 @@ export function replyForbidden(policy: ToolPolicy, idRaw: string, tools: string[
   let message = codes.MSG_INSUFFICIENT_SCOPE + denied.join(", ");
   if (scopes.length > 0) message += " (requires scope " + scopes.join(" ") + ")";
   replyJson(403, errorResponse(idRaw, codes.FORBIDDEN, message), "mcp_insufficient_scope",
-    [new Header("www-authenticate", forbiddenChallenge(authz.config, scopes))], cors);
+    [new Header("www-authenticate", forbiddenChallenge(authz.config, scopes))], exposingChallenge(cors));
+}
+
+/** The CORS headers of an allowed origin, letting a browser client read the challenge too. */
+function exposingChallenge(cors: Header[]): Header[] {
+  const out = new Array<Header>();
+  for (let i = 0; i < cors.length; i++) {
+    const h = cors[i];
+    out.push(h.name == "access-control-expose-headers" ? new Header(h.name, h.value + ", WWW-Authenticate") : h);
+  }
+  return out;
 }
