@@ -133,6 +133,9 @@ describe("decide", () => {
     expect(decide(cfg, silver, "admin_reset").allowed).toBe(false);
     const noGroup = new Caller(obj(["scope", "org"], [s("mcp:tools mcp:admin"), obj(["tier"], [s("gold")])]));
     expect(decide(cfg, noGroup, "admin_reset").allowed).toBe(false);
+    // Every scope of the rule, not only the first.
+    const adminOnly = new Caller(obj(["scope", "groups", "org"], [s("mcp:admin"), s("ops"), obj(["tier"], [s("gold")])]));
+    expect(decide(cfg, adminOnly, "admin_reset").allowed).toBe(false);
   });
   it("defaultAction allow applies only where no rule matches", () => {
     const cfg = rulesCfg();
