@@ -57,6 +57,9 @@ const INVALID = [
   ['server.timeout a string', withServer({ timeout: '5000' }), field('server.timeout')],
   ['server.cluster a number', withServer({ cluster: 7 }), field('server.cluster')],
   ['allowTools a string', { ...VALID, allowTools: 'echo' }, field('allowTools')],
+  // server.authorization (OAuth resource server): a misspelt rule key must not silently allow.
+  ['server.authorization without authorizationServers', withServer({ authorization: { resource: 'https://h/mcp' } }), field('server.authorization.authorizationServers')],
+  ['server.authorization rule with `scope` for `scopes`', withServer({ authorization: { resource: 'https://h/mcp', authorizationServers: ['https://as'], rules: [{ tools: ['echo'], scope: ['x'] }] } }), /server\.authorization\.rules\[0\]\.scope is not a field/],
   // Security schemes and rules (credentials issue): each refuses the plugin at load.
   ['unknown downstream scheme id', withServer({ defaultDownstreamSecurity: { id: 'nope' } }), field('server.defaultDownstreamSecurity.id')],
   ['apiKey scheme without name', withServer({ securitySchemes: [{ id: 'k', type: 'apiKey', in: 'header' }] }), field('server.securitySchemes[0].name'.replace(/[[\]]/g, '\\$&'))],

@@ -4,8 +4,10 @@
 // can fail at request time.
 import { JSON } from "json-as";
 import { validateJSON } from "json-as/assembly/util/validateJson";
+import { AuthzConfig } from "../authz/rules";
 import { SecurityConfig } from "../security/schemes";
 import { normalizeSlashEscapes } from "../jsonrpc/scan";
+import { parseAuthorization } from "./authorization";
 import { ObjField, intField, objField, stringField, stringList } from "./fields";
 import { parseSecurity } from "./security";
 import { Url, parseUrl } from "./url";
@@ -69,6 +71,8 @@ export class Config {
   allowTools: string[] | null = null;
   /** Security schemes and requirements. */
   security: SecurityConfig = new SecurityConfig();
+  /** `server.authorization`: OAuth 2.1 resource server with per-tool rules; null = off. */
+  authorization: AuthzConfig | null = null;
 }
 
 /** A Config, or the error that refused it. */
@@ -173,7 +177,27 @@ export function parseConfigObject(top: JSON.Obj, prefix: string): ConfigResult {
   const sec = parseSecurity(server, sp, top, prefix);
   if (sec.error.length > 0) return fail(sec.error);
   c.security = sec.config;
+
+  const az = parseAuthorization(server, sp);
+  if (az.error.length > 0) return fail(az.error);
+  if (az.config !== null && readsAuthorization(c.security)) {
+    // jwt_authn consumes the Authorization header: a downstream `http` scheme would read the
+    // client's access token as a credential of its own.
+    return fail(sp + "authorization cannot be combined with a downstream security requirement of type http (both read the Authorization header)");
+  }
+  c.authorization = az.config;
   return new ConfigResult(c, "");
+}
+
+/** True when a downstream requirement (default or a tool's) reads the Authorization header. */
+function readsAuthorization(sec: SecurityConfig): bool {
+  if (sec.downstream !== null && sec.downstream!.scheme.usesAuthorization) return true;
+  const tools = sec.tools.values();
+  for (let i = 0; i < tools.length; i++) {
+    const d = tools[i].downstream;
+    if (d !== null && d.scheme.usesAuthorization) return true;
+  }
+  return false;
 }
 
 function intersect(a: string[] | null, b: string[] | null): string[] | null {

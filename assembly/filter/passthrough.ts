@@ -28,6 +28,7 @@ import { isModern } from "../mcp/version";
 import { Inspection, inspectBody } from "../passthrough/inspect";
 import { credentialHash } from "../passthrough/session";
 import { AuthOutcome, authorizeTools, bindingCredential } from "./auth";
+import { replyForbidden } from "./authz";
 import { ListFilter } from "./pass_response";
 import { Plugin, routeCluster } from "./plugin";
 import { replyJson, replySessionNotFound, replyUnauthorized } from "./reply";
@@ -128,6 +129,12 @@ export class PassStream {
     if (ins.deniedTool.length > 0) {
       // The backend never sees a call of a tool outside the policy.
       return this.refuse(200, errorResponse(ins.deniedId, codes.INVALID_PARAMS, codes.MSG_TOOL_NOT_ALLOWED + ins.deniedTool));
+    }
+    if (ins.forbiddenTools.length > 0) {
+      // server.authorization: the token does not allow a tool of the request (403).
+      this.phase = PassPhase.Done;
+      replyForbidden(this.policy, ins.forbiddenId, ins.tools, ins.forbiddenTools, this.corsHeaders);
+      return STOP_AND_BUFFER;
     }
     if (ins.initialize && !this.modern && this.table.full()) return this.refuse(503, this.sessionsFull());
     return this.resume();

@@ -1,16 +1,19 @@
 // The per-request context (the proxy-wasm HttpContext). It selects the configuration
 // (global or a `_rules_` match; none → the request is left alone), checks the Origin (both
-// modes), takes the x-envoy-allow-mcp-tools header off the request, then hands every later
-// callback to the mode's state machine:
+// modes), runs the OAuth gate when `server.authorization` is set (filter/authz.ts: metadata,
+// 401, the caller's claims), takes the x-envoy-allow-mcp-tools header off the request, then
+// hands every later callback to the mode's state machine:
 //
 //   terminating mode (`mcp-proxy`)      → TermStream (filter/terminate.ts)
 //   pass-through mode (`mcp-passthrough`) → PassStream (filter/passthrough.ts)
+import { Caller, CallerAuthz } from "../authz/rules";
 import { Config, Mode } from "../config/config";
 import { ALLOW_METHODS, originAllowed, preflightHeaders, responseHeaders as corsResponseHeaders } from "../passthrough/cors";
 import { Header, HeaderMap, HeaderView, headerView, removeHeader } from "../host/host";
 import * as codes from "../jsonrpc/codes";
 import { errorResponse } from "../jsonrpc/message";
 import { ALLOW_TOOLS_HEADER, effectivePolicyOf } from "../mcp/tools";
+import { gateRequest } from "./authz";
 import { PassStream } from "./passthrough";
 import { Plugin } from "./plugin";
 import { replyEmpty, replyJson } from "./reply";
@@ -41,11 +44,21 @@ export class Stream {
     const m = headers.get(":method");
     const method = m !== null ? m : "";
     if (!this.checkOrigin(cfg, method, headers)) return STOP_ITERATION;
+    const az = cfg.authorization;
+    let caller: Caller | null = null;
+    if (az !== null) {
+      const gate = gateRequest(az, cfg.serverName, method, headers, this.corsHeaders);
+      if (gate.answered) return STOP_ITERATION;
+      caller = gate.caller;
+    }
     const allow = headers.all(ALLOW_TOOLS_HEADER);
     if (allow.length > 0) removeHeader(HeaderMap.Request, ALLOW_TOOLS_HEADER);
     const policy = effectivePolicyOf(cfg.allowTools, allow);
+    if (caller !== null) policy.authorizeFor(new CallerAuthz(az!, caller));
     if (cfg.mode == Mode.Passthrough) {
       const pass = new PassStream(this.id, this.plugin, cfg, policy, headers, this.corsHeaders);
+      // Sessions are bound to who the token names (the token itself never reaches the filter).
+      if (caller !== null) pass.binding = caller.identity;
       this.pass = pass;
       return pass.onRequestHeaders(method, endOfStream);
     }

@@ -28,6 +28,7 @@ import { LATEST_VERSION, isSupported, negotiate } from "../mcp/version";
 import { Era } from "../terminate/era";
 import { ClientSide, Exchange } from "../terminate/exchange";
 import { AuthOutcome, authorize } from "./auth";
+import { replyForbidden } from "./authz";
 import { BackendCall, CallPhase, readEra } from "./backend";
 import { Plugin, routeCluster } from "./plugin";
 import { replyEmpty, replyJson, replyUnauthorized } from "./reply";
@@ -180,6 +181,8 @@ export class TermStream {
       setProperty("mcp_server_name", cfg.serverName);
       setProperty("mcp_tool_name", params.toolName);
       if (!policy.allows(params.toolName)) {
+        // Allowed by allowTools but not by the caller's token: 403 insufficient_scope.
+        if (policy.allowsStatically(params.toolName)) return this.forbid(msg.idRaw, params.toolName);
         return this.answer(errorResponse(msg.idRaw, codes.INVALID_PARAMS, codes.MSG_TOOL_NOT_ALLOWED + params.toolName));
       }
     }
@@ -200,6 +203,12 @@ export class TermStream {
     this.phase = TermPhase.Backend;
     if (cfg.transport == Transport.Sse) call.startStream(this.bodySize, this.auth);
     else call.start();
+  }
+
+  /** 403 for a tools/call the caller's token does not allow (server.authorization). */
+  private forbid(idRaw: string, tool: string): void {
+    this.done();
+    replyForbidden(this.policy, idRaw, [tool], [tool], this.corsHeaders);
   }
 
   /** What the exchange needs to know about the client. */

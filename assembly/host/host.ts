@@ -331,6 +331,19 @@ export function getProperty(segments: string[]): string | null {
   return String.UTF8.decode(takeOut());
 }
 
+/**
+ * A property's bytes as Envoy serializes them (a message property such as `metadata` comes as
+ * its protobuf encoding), or null when the host has no such property.
+ */
+export function getPropertyBytes(segments: string[]): ArrayBuffer | null {
+  const p = pathBytes(segments);
+  if (imports.proxy_get_property(changetype<usize>(p), p.byteLength, outPtr(), outSize()) != OK) {
+    takeOut();
+    return null;
+  }
+  return takeOut();
+}
+
 /** Sets a filter-state property (Envoy: `wasm.<name>`, readable from access logs). */
 export function setProperty(name: string, value: string): bool {
   const p = String.UTF8.encode(name);

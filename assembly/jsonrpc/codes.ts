@@ -15,6 +15,9 @@
 /** Implementation-defined server error (-32000..-32099): credential missing or refused. */
 // @ts-ignore: decorator
 @inline export const UNAUTHORIZED: i32 = -32001;
+/** Implementation-defined server error: the access token does not allow the tool (HTTP 403, insufficient_scope). */
+// @ts-ignore: decorator
+@inline export const FORBIDDEN: i32 = -32003;
 /** Implementation-defined server error: the gateway cannot take more sessions (HTTP 503). */
 // @ts-ignore: decorator
 @inline export const SERVER_BUSY: i32 = -32000;
@@ -59,3 +62,7 @@ export const MSG_MODERN_BATCH = "Invalid Request: a 2026-07-28 request is one JS
 export const MSG_MIXED_CREDENTIALS = "Invalid Request: the batch holds tools that need different backend credentials; send them separately";
 export const MSG_BAD_CREDENTIAL = "Invalid Request: the credential holds characters a header cannot carry";
 export const MSG_SESSIONS_FULL = "Server busy: the gateway's session limit is reached (server.maxSessions ";
+export const MSG_TOKEN_REQUIRED = "Unauthorized: an access token is required (see WWW-Authenticate resource_metadata)";
+export const MSG_INVALID_TOKEN = "Unauthorized: the access token is invalid, expired or not issued for this resource";
+export const MSG_INSUFFICIENT_SCOPE = "Forbidden: insufficient_scope: the access token does not allow ";
+export const MSG_METADATA_METHOD = "Method Not Allowed: the protected resource metadata is read with GET";

@@ -1,21 +1,50 @@
 // Tool policy: which tools a client may list and call. The effective set is the config's
 // `allowTools` intersected with the request's `x-envoy-allow-mcp-tools` header (the header
-// can narrow what the operator allowed, never widen it). Either side absent = no limit.
+// can narrow what the operator allowed, never widen it). Either side absent = no limit. With
+// `server.authorization`, the caller's verified claims narrow it further (authz/rules.ts).
+import { CallerAuthz } from "../authz/rules";
 import { Kind, elements, kindOf, member, skipWs, stringAt, textOf } from "../jsonrpc/scan";
 
 /** The request header that narrows allowTools per request (Higress name). */
 export const ALLOW_TOOLS_HEADER = "x-envoy-allow-mcp-tools";
 
-/** A set of allowed tool names; `unrestricted` when neither config nor header limits it. */
+/**
+ * A set of allowed tool names, narrowed per caller when `server.authorization` applies;
+ * `unrestricted` when nothing limits it.
+ */
 export class ToolPolicy {
-  /** True when the x-envoy-allow-mcp-tools header narrowed the set (it differs per request). */
+  /** True when the list differs per request (x-envoy-allow-mcp-tools, or per-caller authorization). */
   perRequest: bool = false;
+  /** Per-caller authorization from the verified token's claims; null when not configured. */
+  caller: CallerAuthz | null = null;
+  /** True when allowTools and the header leave every name allowed. */
+  private anyName: bool;
 
-  constructor(public unrestricted: bool, public names: Set<string>) {}
+  constructor(public unrestricted: bool, public names: Set<string>) {
+    this.anyName = unrestricted;
+  }
 
   /** True when `name` may be listed and called. */
   allows(name: string): bool {
-    return this.unrestricted || this.names.has(name);
+    return this.allowsStatically(name) && this.authorized(name);
+  }
+
+  /** True when allowTools and the header allow `name` (whoever calls). */
+  allowsStatically(name: string): bool {
+    return this.anyName || this.names.has(name);
+  }
+
+  /** True when the caller's token allows `name` (always, without authorization). */
+  authorized(name: string): bool {
+    const c = this.caller;
+    return c === null || c.allows(name);
+  }
+
+  /** Narrows the policy to what `caller` may call; its lists are then private to it. */
+  authorizeFor(caller: CallerAuthz): void {
+    this.caller = caller;
+    this.unrestricted = false;
+    this.perRequest = true;
   }
 }
 

@@ -32,6 +32,9 @@ export class Inspection {
   /** Raw id and name of the first tools/call the policy refuses ("" when none). */
   deniedId: string = "null";
   deniedTool: string = "";
+  /** Tools/call names the caller's token does not allow (server.authorization: 403), and the first one's raw id. */
+  forbiddenTools: string[] = [];
+  forbiddenId: string = "null";
   /** The tool of the (first) tools/call, for access logs. */
   toolName: string = "";
   /** The tool of every message ("" for a message that is not a tools/call): credentials. */
@@ -97,9 +100,14 @@ function inspectMessage(s: string, at: i32, policy: ToolPolicy, out: Inspection,
     if (name === null) return; // the backend answers a malformed call itself
     out.tools.push(name);
     if (out.toolName.length == 0) out.toolName = name;
-    if (!policy.allows(name) && out.deniedTool.length == 0) {
-      out.deniedTool = name;
-      out.deniedId = id.found ? textOf(s, id) : "null";
+    if (!policy.allowsStatically(name)) {
+      if (out.deniedTool.length == 0) {
+        out.deniedTool = name;
+        out.deniedId = id.found ? textOf(s, id) : "null";
+      }
+    } else if (!policy.authorized(name)) {
+      if (out.forbiddenTools.length == 0) out.forbiddenId = id.found ? textOf(s, id) : "null";
+      out.forbiddenTools.push(name);
     }
     return;
   }
