@@ -54,13 +54,18 @@ export class Plugin {
         const period = <i32>Math.min(500, Math.max(20, c.timeoutMs / 10));
         tick = tick == 0 ? period : min(tick, period);
       }
-      // Pass-through sessions are swept on the tick too (shared data has no expiry of its own).
+      const warnings = c.sessions.warnings;
+      for (let w = 0; w < warnings.length; w++) log(Level.Warn, "mcp-proxy: " + warnings[w]);
+      // Pass-through sessions in shared data are swept on the tick (shared data has no expiry
+      // of its own); sealed ids keep no state. The tick also publishes the VM memory gauge.
       if (c.mode == Mode.Passthrough) {
         tick = tick == 0 ? 1000 : min(tick, 1000);
-        const t = new SessionTable(c.serverName, <u32>c.maxSessions, c.sessionIdleMs);
-        t.ensure();
-        this.tables.push(t);
-        this.cursors.push(0);
+        if (!c.sessions.sealed) {
+          const t = new SessionTable(c.serverName, <u32>c.sessions.maxSessions, c.sessions.idleMs);
+          t.ensure();
+          this.tables.push(t);
+          this.cursors.push(0);
+        }
       }
     }
     if (tick > 0 && !setTickPeriod(<u32>tick)) log(Level.Warn, "mcp-proxy: tick period refused by host");

@@ -59,3 +59,4 @@ export const MSG_MODERN_BATCH = "Invalid Request: a 2026-07-28 request is one JS
 export const MSG_MIXED_CREDENTIALS = "Invalid Request: the batch holds tools that need different backend credentials; send them separately";
 export const MSG_BAD_CREDENTIAL = "Invalid Request: the credential holds characters a header cannot carry";
 export const MSG_SESSIONS_FULL = "Server busy: the gateway's session limit is reached (server.maxSessions ";
+export const MSG_SESSION_NOT_SEALABLE = "Bad Gateway: the backend's session id is too long to seal into a gateway session id";
