@@ -84,19 +84,25 @@ export function flipChar(token, i) {
 }
 
 /**
- * envoy/envoy.yaml rendered with `pluginConfig`, with one virtual host per entry of `hosts`
- * ({ 'a.test': 'cluster_a', ... }) routing to that cluster, and one cluster per entry of
- * `clusters` ({ cluster_a: port, ... }). Admin port and access log stay placeholders.
+ * envoy/envoy.yaml rendered with `pluginConfig`, with one route per entry of `routes`
+ * ({ 'route-a': 'cluster_a', ... }), chosen by the request header `x-route: <route name>`, and
+ * one cluster per entry of `clusters` ({ cluster_a: port, ... }). Routes match on a header, not
+ * on the host or path: pass-through mode rewrites `:authority` and `:path` to mcpServerURL's,
+ * and Envoy then matches the route again. Admin port and access log stay placeholders.
  */
-export function hostRoutedYaml(pluginConfig, hosts, clusters) {
+export function headerRoutedYaml(pluginConfig, routes, clusters) {
   const doc = YAML.parse(renderEnvoyConfig({ listenPort: 0, adminPort: 0, backendPort: 1, pluginConfig }));
   const hcm = doc.static_resources.listeners[0].filter_chains[0].filters[0].typed_config;
   hcm.access_log[0].typed_config.path = '${ACCESS_LOG}';
   hcm.route_config = {
     name: 'fleet_route',
-    virtual_hosts: Object.entries(hosts).map(([host, cluster]) => ({
-      name: `vh-${host}`, domains: [host, `${host}:*`], routes: [{ name: `to-${cluster}`, match: { prefix: '/' }, route: { cluster, timeout: '0s' } }],
-    })),
+    virtual_hosts: [{
+      name: 'fleet',
+      domains: ['*'],
+      routes: Object.entries(routes).map(([name, cluster]) => ({
+        name, match: { prefix: '/', headers: [{ name: 'x-route', string_match: { exact: name } }] }, route: { cluster, timeout: '0s' },
+      })),
+    }],
   };
   const template = doc.static_resources.clusters[0];
   doc.static_resources.clusters = Object.entries(clusters).map(([name, port]) => {
