@@ -3,7 +3,7 @@ import { parseConfig } from "../config/config";
 import { DEFAULT_SESSION_MAX_AGE_S, MAX_SESSION_MAX_AGE_S } from "../config/sessions";
 import { parseUrl } from "../config/url";
 import {
-  MAX_CLOCK_SKEW_MS, SealedCheck, backendIdentity, openSession, sealSession, sealedCheckName,
+  MAX_CLOCK_SKEW_MS, OpenedTokens, SealedCheck, backendIdentity, openSession, sealSession, sealedCheckName,
 } from "../passthrough/sealed";
 import { decodeBase64, encodeBase64 } from "../util/base64";
 
@@ -124,6 +124,59 @@ describe("key rotation", () => {
     expect(check(keys([KEY_B]), fresh, IDENT, CRED, T0, DAY)).toBe(SealedCheck.Ok);
     expect(check(keys([KEY_A]), fresh, IDENT, CRED, T0, DAY)).toBe(SealedCheck.UnknownKey);
     expect(check(keys([KEY_A, KEY_B]), fresh, IDENT, CRED, T0, DAY)).toBe(SealedCheck.Ok);
+  });
+});
+
+describe("OpenedTokens: a worker's cache of opened tokens", () => {
+  it("a sealed token is remembered; a hit still checks age, credential and backend", () => {
+    const cache = new OpenedTokens(8);
+    const ks = keys([KEY_A]);
+    const t = sealSession(ks, SID, IDENT, CRED, T0, nonce(3), cache)!;
+    expect(cache.size).toBe(1);
+    expect(cache.get(t)!.backendSessionId).toBe(SID);
+    const other = backendIdentity("other", parseUrl("http://127.0.0.1:8080/mcp")!);
+    expect(openSession(ks, t, IDENT, CRED, T0, DAY, cache).backendSessionId).toBe(SID);
+    expect(sealedCheckName(openSession(ks, t, IDENT, CRED, T0 + DAY + 1, DAY, cache).check)).toBe("older than sessionMaxAge");
+    expect(sealedCheckName(openSession(ks, t, IDENT, "Bearer other", T0, DAY, cache).check)).toBe("another credential");
+    expect(sealedCheckName(openSession(ks, t, other, CRED, T0, DAY, cache).check)).toBe("another backend");
+  });
+  it("a token that differs anywhere, even with the same nonce characters, is no hit and does not open", () => {
+    const cache = new OpenedTokens(8);
+    const ks = keys([KEY_A]);
+    const t = sealSession(ks, SID, IDENT, CRED, T0, nonce(3), cache)!;
+    const positions: i32[] = [0, 3, 40, 100, t.length - 3];
+    for (let i = 0; i < positions.length; i++) {
+      const p = positions[i];
+      const c = t.charCodeAt(p) == 0x41 ? "B" : "A";
+      const forged = t.substring(0, p) + c + t.substring(p + 1);
+      expect(cache.get(forged) === null).toBe(true, p.toString());
+      expect(openSession(ks, forged, IDENT, CRED, T0, DAY, cache).check == SealedCheck.Ok).toBe(false, p.toString());
+    }
+    expect(cache.get(t.substring(0, t.length - 1)) === null).toBe(true);
+    expect(cache.get("short") === null).toBe(true);
+  });
+  it("an opened token is remembered only when authentic", () => {
+    const cache = new OpenedTokens(8);
+    const t = sealA();
+    expect(openSession(keys([KEY_B]), t, IDENT, CRED, T0, DAY, cache).check).toBe(SealedCheck.UnknownKey);
+    expect(cache.size).toBe(0);
+    expect(openSession(keys([KEY_A]), t, IDENT, CRED, T0, DAY, cache).check).toBe(SealedCheck.Ok);
+    expect(cache.size).toBe(1);
+    expect(cache.get(t) !== null).toBe(true);
+  });
+  it("stays bounded: two generations of `capacity`, recently used tokens kept", () => {
+    const cache = new OpenedTokens(4);
+    const ks = keys([KEY_A]);
+    const first = sealSession(ks, SID, IDENT, CRED, T0, nonce(100), cache)!;
+    for (let i = 0; i < 20; i++) {
+      sealSession(ks, SID, IDENT, CRED, T0, nonce(i), cache);
+      expect(cache.size).toBeLessThanOrEqual(8);
+      expect(cache.get(first) !== null).toBe(true, "used on every round: " + i.toString());
+    }
+    const old = sealSession(ks, SID, IDENT, CRED, T0, nonce(200), cache)!;
+    for (let i = 20; i < 30; i++) sealSession(ks, SID, IDENT, CRED, T0, nonce(i), cache);
+    expect(cache.get(old) === null).toBe(true);
+    expect(openSession(ks, old, IDENT, CRED, T0, DAY, cache).check).toBe(SealedCheck.Ok);
   });
 });
 

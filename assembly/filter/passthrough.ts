@@ -68,7 +68,7 @@ export class PassStream {
     public headers: Header[], public corsHeaders: Header[]) {
     this.binding = bindingCredential(config.security);
     const s = config.sessions;
-    this.store = s.sealed ? new SealedStore(config) : new SessionTable(config.serverName, <u32>s.maxSessions, s.idleMs);
+    this.store = s.sealed ? new SealedStore(config, plugin.openedTokens(config)) : new SessionTable(config.serverName, <u32>s.maxSessions, s.idleMs);
   }
 
   /** True when a policy applies: what the gateway cannot read exactly is refused. */

@@ -9,7 +9,7 @@ import { XCHACHA_NONCE_BYTES } from "../crypto/aead";
 import { Level, log, nowMs, randomBytes } from "../host/host";
 import * as codes from "../jsonrpc/codes";
 import { errorResponse } from "../jsonrpc/message";
-import { SealedCheck, backendIdentity, openSession, sealSession, sealedCheckName } from "../passthrough/sealed";
+import { OpenedTokens, SealedCheck, backendIdentity, openSession, sealSession, sealedCheckName } from "../passthrough/sealed";
 import { routeCluster } from "./plugin";
 import { SessionStore, StoreRefusal } from "./store";
 
@@ -17,7 +17,8 @@ import { SessionStore, StoreRefusal } from "./store";
 export class SealedStore extends SessionStore {
   private identityCache: string | null = null;
 
-  constructor(public config: Config) {
+  /** `opened`: the tokens this worker opened under this configuration (Plugin.openedTokens). */
+  constructor(public config: Config, public opened: OpenedTokens | null) {
     super();
   }
 
@@ -35,7 +36,7 @@ export class SealedStore extends SessionStore {
   /** Seals the new backend session; null only when its id is too long to seal. */
   open(backendId: string, credential: string): string | null {
     const s = this.config.sessions;
-    const token = sealSession(s.keys!, backendId, this.identity(), credential, nowMs(), randomBytes(XCHACHA_NONCE_BYTES));
+    const token = sealSession(s.keys!, backendId, this.identity(), credential, nowMs(), randomBytes(XCHACHA_NONCE_BYTES), this.opened);
     if (token === null) log(Level.Warn, "mcp-proxy: server \"" + this.config.serverName + "\": a backend session id of " + backendId.length.toString() + " characters is too long to seal");
     return token;
   }
@@ -48,7 +49,7 @@ export class SealedStore extends SessionStore {
   /** Opens and checks the id (key, tag, age, credential, backend); null refuses it. */
   resolve(id: string, credential: string): string | null {
     const s = this.config.sessions;
-    const r = openSession(s.keys!, id, this.identity(), credential, nowMs(), s.maxAgeMs);
+    const r = openSession(s.keys!, id, this.identity(), credential, nowMs(), s.maxAgeMs, this.opened);
     if (r.check == SealedCheck.Ok) return r.backendSessionId;
     log(Level.Debug, "mcp-proxy: server \"" + this.config.serverName + "\": sealed session id refused: " + sealedCheckName(r.check));
     return null;
