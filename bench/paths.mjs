@@ -3,6 +3,7 @@
 // canned backend answers, the plugin configuration, the request, and any per-path setup.
 // To add a path, add an entry; `pending` keeps it out of a run (it is listed as pending)
 // unless `--pending` (or BENCH_PENDING=1) is given.
+import { randomBytes } from 'node:crypto';
 import { postJson } from '../tests/support/envoy.mjs';
 import { LEGACY_VERSION, META_VERSION_KEY, MODERN_VERSION } from './backends.mjs';
 
@@ -47,6 +48,9 @@ export function terminating(url, transport = 'http') {
 export function passthrough(url, extra = {}) {
   return { server: { name: 'bench', type: 'mcp-passthrough', mcpServerURL: url, ...extra } };
 }
+
+/** The `server.sessionKeys` entry of the sealed-id path: 32 random bytes, base64, per run. */
+export const BENCH_SESSION_KEY = randomBytes(32).toString('base64');
 
 /**
  * Opens a legacy session through the gateway (initialize, then notifications/initialized) and
@@ -97,6 +101,10 @@ export const PATHS = [
   {
     id: 'pass-session', label: 'pass-through, legacy session', via: 'filter', backend: 'stateful',
     plugin: (url) => passthrough(url), request: legacyCall, setup: openGatewaySession,
+  },
+  {
+    id: 'pass-sealed', label: 'pass-through, legacy session, sealed ids', via: 'filter', backend: 'stateful',
+    plugin: (url) => passthrough(url, { sessionKeys: [BENCH_SESSION_KEY] }), request: legacyCall, setup: openGatewaySession,
   },
   {
     id: 'pass-modern', label: 'pass-through, modern request', via: 'filter', backend: 'modern',

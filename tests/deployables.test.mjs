@@ -129,7 +129,7 @@ test('config.schema.json compiles in strict mode and documents every property', 
 });
 
 test('examples/config holds the documented examples', () => {
-  for (const name of ['streamable.json', 'sse.json', 'security.json', 'rules.json', 'higress-minimal.json']) {
+  for (const name of ['streamable.json', 'sse.json', 'security.json', 'rules.json', 'higress-minimal.json', 'sealed.json']) {
     assert.ok(exampleConfigs().includes(name), `examples/config/${name} is missing`);
   }
 });
@@ -226,6 +226,9 @@ const VALID = [
   ['only _rules_, no global configuration', { _rules_: [{ _match_route_: ['r1'], server: BASE.server }] }],
   ['Higress server.config and server.description', withServer({ config: { apiKey: 'x' }, description: 'a server' })],
   ['pass-through mode with sessionIdleTimeout and cors', withServer({ type: 'mcp-passthrough', sessionIdleTimeout: 300, cors: { allowOrigins: ['*'] } })],
+  ['pass-through mode with sealed ids (padded and unpadded keys)', withServer({
+    type: 'mcp-passthrough', sessionKeys: ['ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=', 'QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl8'], sessionMaxAge: 2592000,
+  })],
   ['Higress tool definition with extra fields', {
     ...BASE,
     tools: [{
@@ -269,6 +272,10 @@ const INVALID = [
   ['top-level allowTools with a number', { ...BASE, allowTools: ['echo', 1] }, '/allowTools/1'],
   ['server.passthroughAuthHeader a string', withServer({ passthroughAuthHeader: 'true' }), '/server/passthroughAuthHeader'],
   ['server.sessionIdleTimeout 0', withServer({ sessionIdleTimeout: 0 }), '/server/sessionIdleTimeout'],
+  ['server.sessionKeys empty', withServer({ sessionKeys: [] }), '/server/sessionKeys'],
+  ['server.sessionKeys a string', withServer({ sessionKeys: 'ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=' }), '/server/sessionKeys'],
+  ['server.sessionKeys with a 16-byte key', withServer({ sessionKeys: ['AAECAwQFBgcICQoLDA0ODw=='] }), '/server/sessionKeys/0'],
+  ['server.sessionMaxAge over 30 days', withServer({ sessionMaxAge: 2592001 }), '/server/sessionMaxAge'],
   ['server.cors.allowOrigins a string', withServer({ cors: { allowOrigins: '*' } }), '/server/cors/allowOrigins'],
   ['typo: server.cors.allowOrigin', withServer({ cors: { allowOrigin: ['*'] } }), '/server/cors/allowOrigin'],
   ['security scheme without id', withScheme({ type: 'http', scheme: 'bearer' }), '/server/securitySchemes/0/id'],

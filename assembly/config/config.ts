@@ -10,6 +10,7 @@ import { normalizeSlashEscapes } from "../jsonrpc/scan";
 import { parseAuthorization } from "./authorization";
 import { ObjField, intField, objField, stringField, stringList } from "./fields";
 import { parseSecurity } from "./security";
+import { SessionSettings, parseSessionSettings } from "./sessions";
 import { Url, parseUrl } from "./url";
 
 /** Default `server.timeout`: the whole backend exchange of one request, in ms. */
@@ -19,14 +20,6 @@ import { Url, parseUrl } from "./url";
 /** Default `server.maxResponseBytes` (4 MiB). */
 // @ts-ignore: decorator
 @inline export const DEFAULT_MAX_RESPONSE_BYTES: i32 = 4 * 1024 * 1024;
-
-/** Default `server.sessionIdleTimeout` (pass-through mode), in seconds. */
-// @ts-ignore: decorator
-@inline export const DEFAULT_SESSION_IDLE_S: i32 = 3600;
-
-/** Default `server.maxSessions` (pass-through mode): session slots per server per Envoy. */
-// @ts-ignore: decorator
-@inline export const DEFAULT_MAX_SESSIONS: i32 = 10000;
 
 /** Default `server.backendSessionIdleTimeout` (terminating mode), in seconds. */
 // @ts-ignore: decorator
@@ -52,12 +45,10 @@ export enum Transport {
 export class Config {
   serverName: string = "";
   mode: Mode = Mode.Terminate;
-  /** Pass-through mode: idle TTL of a gateway session, ms. */
-  sessionIdleMs: i64 = <i64>DEFAULT_SESSION_IDLE_S * 1000;
+  /** Pass-through mode: how sessions are kept (shared-data table or sealed ids). */
+  sessions: SessionSettings = new SessionSettings();
   /** Terminating mode: a kept backend session unused this long is ended (ms); 0 = none kept. */
   backendSessionIdleMs: i64 = <i64>DEFAULT_BACKEND_SESSION_IDLE_S * 1000;
-  /** Pass-through mode: how many sessions the server may hold at once (per Envoy process). */
-  maxSessions: i32 = DEFAULT_MAX_SESSIONS;
   /** Allowed browser origins; null = loopback origins only. */
   allowOrigins: string[] | null = null;
   transport: Transport = Transport.Http;
@@ -142,17 +133,13 @@ export function parseConfigObject(top: JSON.Obj, prefix: string): ConfigResult {
   if (m.error.length > 0) return fail(m.error);
   if (m.present) c.maxResponseBytes = m.value;
 
-  const idle = intField(server, "sessionIdleTimeout", sp + "sessionIdleTimeout", 1, 604800, " (seconds)");
-  if (idle.error.length > 0) return fail(idle.error);
-  if (idle.present) c.sessionIdleMs = <i64>idle.value * 1000;
+  const sessions = parseSessionSettings(server, sp, c.mode == Mode.Passthrough);
+  if (sessions.error.length > 0) return fail(sessions.error);
+  c.sessions = sessions.settings!;
 
   const bs = intField(server, "backendSessionIdleTimeout", sp + "backendSessionIdleTimeout", 0, 86400, " (seconds; 0 keeps no backend session)");
   if (bs.error.length > 0) return fail(bs.error);
   if (bs.present) c.backendSessionIdleMs = <i64>bs.value * 1000;
-
-  const ms = intField(server, "maxSessions", sp + "maxSessions", 1, 1000000, "");
-  if (ms.error.length > 0) return fail(ms.error);
-  if (ms.present) c.maxSessions = ms.value;
 
   const cors = objField(server, "cors", sp + "cors");
   if (cors.error.length > 0) return fail(cors.error);

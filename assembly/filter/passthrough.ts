@@ -13,6 +13,9 @@
 //                   503 when server.maxSessions are taken), end the mapping once the backend
 //                   accepted a DELETE, CORS; tools/list answers filtered (filter/pass_response.ts)
 //
+// Gateway ids come from a SessionStore (filter/store.ts): the shared-data table by default,
+// sealed ids when `server.sessionKeys` is configured.
+//
 // A policy applies when the tool policy restricts (allowTools or x-envoy-allow-mcp-tools) or a
 // tool has security of its own. Modern (2026-07-28) requests carry no session: any
 // Mcp-Session-Id on them is dropped and none is minted for their answers.
@@ -26,13 +29,14 @@ import { METHOD_HEADER, Mirrors, NAME_HEADER, checkEra } from "../mcp/modern";
 import { ToolPolicy } from "../mcp/tools";
 import { isModern } from "../mcp/version";
 import { Inspection, inspectBody } from "../passthrough/inspect";
-import { credentialHash } from "../passthrough/session";
 import { AuthOutcome, authorizeTools, bindingCredential } from "./auth";
 import { replyForbidden } from "./authz";
 import { ListFilter } from "./pass_response";
 import { Plugin, routeCluster } from "./plugin";
 import { replyJson, replySessionNotFound, replyUnauthorized } from "./reply";
+import { SealedStore } from "./sealed";
 import { SessionTable } from "./sessions";
+import { SessionStore } from "./store";
 import { CONTINUE, STOP_AND_BUFFER, STOP_ITERATION } from "./status";
 
 /** Where a pass-through request is. */
@@ -58,12 +62,14 @@ export class PassStream {
   auth: AuthOutcome = new AuthOutcome();
   /** The credential that binds sessions, read before the request is changed. */
   binding: string;
-  table: SessionTable;
+  /** Where this server's sessions live (shared-data table or sealed ids). */
+  store: SessionStore;
 
   constructor(public id: u32, public plugin: Plugin, public config: Config, public policy: ToolPolicy,
     public headers: HeaderView, public corsHeaders: Header[]) {
     this.binding = bindingCredential(config.security);
-    this.table = new SessionTable(config.serverName, <u32>config.maxSessions, config.sessionIdleMs);
+    const s = config.sessions;
+    this.store = s.sealed ? new SealedStore(config, plugin.openedTokens(config)) : new SessionTable(config.serverName, <u32>s.maxSessions, s.idleMs);
   }
 
   /** True when a policy applies: what the gateway cannot read exactly is refused. */
@@ -136,7 +142,11 @@ export class PassStream {
       replyForbidden(this.policy, ins.forbiddenId, ins.tools, ins.forbiddenTools, this.corsHeaders);
       return STOP_AND_BUFFER;
     }
-    if (ins.initialize && !this.modern && this.table.full()) return this.refuse(503, this.sessionsFull());
+    if (ins.initialize && !this.modern && this.store.full()) {
+      const r = this.store.refusal();
+      this.reply(r.status, r.body, r.details);
+      return STOP_AND_BUFFER;
+    }
     return this.resume();
   }
 
@@ -202,12 +212,12 @@ export class PassStream {
     return CONTINUE;
   }
 
-  /** Resolves the session id; answers 404 (false) when it is unknown, expired or not the caller's. */
+  /** Resolves the session id; answers 404 (false) when it is unknown, expired, forged or not the caller's. */
   private checkSession(): bool {
     const sid = getHeader(HeaderMap.Request, SESSION_HEADER);
     if (sid === null) return true;
     this.gatewayId = sid;
-    const backendId = this.table.resolve(sid, credentialHash(this.binding));
+    const backendId = this.store.resolve(sid, this.binding);
     if (backendId !== null) {
       replaceHeader(HeaderMap.Request, SESSION_HEADER, backendId!);
       return true;
@@ -223,7 +233,7 @@ export class PassStream {
     // The backend ended the session (DELETE accepted) or no longer knows it (404): so does
     // the gateway. A refused DELETE (405 is allowed) leaves the session usable.
     const ended = status == "404" || (this.method == "DELETE" && status !== null && status!.startsWith("2"));
-    if (ended && this.gatewayId.length > 0) this.table.close(this.gatewayId);
+    if (ended && this.gatewayId.length > 0) this.store.close(this.gatewayId);
     if (!this.swapResponseSessionId()) return STOP_ITERATION;
     for (let i = 0; i < this.corsHeaders.length; i++) replaceHeader(HeaderMap.Response, this.corsHeaders[i].name, this.corsHeaders[i].value);
     const f = new ListFilter(this.policy, this.inspection.toolsListIds, this.method == "GET", this.config.maxResponseBytes);
@@ -232,8 +242,9 @@ export class PassStream {
   }
 
   /**
-   * A backend session id never reaches the client: it becomes the gateway's. False when
-   * every session slot is taken: the answer is replaced by a 503 and the backend session ended.
+   * A backend session id never reaches the client: it becomes the gateway's. False when the
+   * store refuses a new one (every slot taken: 503; too long to seal: 502): the answer is
+   * replaced by that refusal and the backend session ended.
    */
   private swapResponseSessionId(): bool {
     const backendId = getHeader(HeaderMap.Response, SESSION_HEADER);
@@ -246,11 +257,11 @@ export class PassStream {
       replaceHeader(HeaderMap.Response, SESSION_HEADER, this.gatewayId);
       return true;
     }
-    const gid = this.table.open(backendId, credentialHash(this.binding));
+    const gid = this.store.open(backendId, this.binding);
     if (gid === null) {
       this.endBackendSession(backendId);
-      this.phase = PassPhase.Done;
-      replyJson(503, this.sessionsFull(), "mcp_sessions_full", null, this.corsHeaders);
+      const r = this.store.refusal();
+      this.reply(r.status, r.body, r.details);
       return false;
     }
     replaceHeader(HeaderMap.Response, SESSION_HEADER, gid!);
@@ -275,10 +286,6 @@ export class PassStream {
   onResponseBody(size: u32, endOfStream: bool): i32 {
     if (this.phase != PassPhase.Upstream || this.filter === null) return CONTINUE;
     return this.filter!.onBody(size, endOfStream);
-  }
-
-  private sessionsFull(): string {
-    return errorResponse("null", codes.SERVER_BUSY, codes.MSG_SESSIONS_FULL + this.config.maxSessions.toString() + ")");
   }
 
   /** Answers locally; the request ends here (the held headers are never resumed). */

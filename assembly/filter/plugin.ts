@@ -7,6 +7,7 @@ import { Level, getPluginConfiguration, getProperty, log, setTickPeriod } from "
 import { Metric, MetricType, defineMetric, linearMemoryBytes, recordMetric } from "../host/metrics";
 import { REUSE_SLOTS } from "../terminate/reuse";
 import { sweepIdle } from "./reuse";
+import { OpenedTokens } from "../passthrough/sealed";
 import { SessionTable } from "./sessions";
 
 /** How often session slots are swept for idle expiry (ms). */
@@ -18,6 +19,10 @@ function sweepChunk(max: u32): u32 {
   const c = (max + 29) / 30;
   return c < 64 ? 64 : c;
 }
+
+/** Sealed ids remembered per configuration per worker, per generation (two generations). */
+// @ts-ignore: decorator
+@inline const OPENED_TOKENS_PER_GENERATION: i32 = 512;
 
 /** Gauge of the VM's linear memory, set on each tick (Envoy: `wasmcustom.mcp_proxy.vm_memory_bytes`). */
 // @ts-ignore: decorator
@@ -43,6 +48,8 @@ export class Plugin {
   /** Terminating configurations that keep backend sessions, and where each idle sweep resumes. */
   keepers: Config[] = [];
   keeperCursors: u32[] = [];
+  /** Per sealed-id configuration (by identity): the tokens this worker opened under its keys. */
+  opened: Map<usize, OpenedTokens> = new Map();
   /** The VM memory gauge, defined once this VM serves a stream: Envoy's main thread runs a
    *  VM of its own that ticks too but serves nothing, and must not overwrite the gauge. */
   vmMemory: Metric | null = null;
@@ -75,17 +82,31 @@ export class Plugin {
         this.keepers.push(c);
         this.keeperCursors.push(0);
       }
-      // Pass-through sessions are swept on the tick too (shared data has no expiry of its own).
+      const warnings = c.sessions.warnings;
+      for (let w = 0; w < warnings.length; w++) log(Level.Warn, "mcp-proxy: " + warnings[w]);
+      // Pass-through sessions in shared data are swept on the tick (shared data has no expiry
+      // of its own); sealed ids share nothing (each worker only remembers the tokens it opened).
+      // The tick also publishes the VM memory gauge.
       if (c.mode == Mode.Passthrough) {
         tick = tick == 0 ? 1000 : min(tick, 1000);
-        const t = new SessionTable(c.serverName, <u32>c.maxSessions, c.sessionIdleMs);
-        t.ensure();
-        this.tables.push(t);
-        this.cursors.push(0);
+        if (c.sessions.sealed) {
+          this.opened.set(changetype<usize>(c), new OpenedTokens(OPENED_TOKENS_PER_GENERATION));
+        } else {
+          const t = new SessionTable(c.serverName, <u32>c.sessions.maxSessions, c.sessions.idleMs);
+          t.ensure();
+          this.tables.push(t);
+          this.cursors.push(0);
+        }
       }
     }
     if (tick > 0 && !setTickPeriod(<u32>tick)) log(Level.Warn, "mcp-proxy: tick period refused by host");
     return true;
+  }
+
+  /** The opened-token cache of a sealed-id configuration of this plugin, or null. */
+  openedTokens(c: Config): OpenedTokens | null {
+    const k = changetype<usize>(c);
+    return this.opened.has(k) ? this.opened.get(k) : null;
   }
 
   /** Notes that this VM serves HTTP streams (see vmMemory). */

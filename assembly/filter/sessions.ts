@@ -2,18 +2,23 @@
 // fixed set of slots per server, an occupied-slot count, all updated with compare-and-swap
 // because every worker of the Envoy process writes them concurrently.
 import { getShared, nowMs, randomBytes, setShared } from "../host/host";
+import * as codes from "../jsonrpc/codes";
+import { errorResponse } from "../jsonrpc/message";
 import {
-  SESSION_ID_BYTES, SessionEntry, countKey, decodeEntry, encodeEntry, isExpired, mintId, needsTouch, parseId,
-  parseMs, slotKey, tagOf,
+  SESSION_ID_BYTES, SessionEntry, countKey, credentialHash, decodeEntry, encodeEntry, isExpired, mintId, needsTouch,
+  parseId, parseMs, slotKey, tagOf,
 } from "../passthrough/session";
+import { SessionStore, StoreRefusal } from "./store";
 
 /** Attempts at a compare-and-swap update before giving up (contention is rare and short). */
 // @ts-ignore: decorator
 @inline const CAS_TRIES: i32 = 16;
 
 /** The session table of one pass-through server. */
-export class SessionTable {
-  constructor(public server: string, public max: u32, public ttlMs: i64) {}
+export class SessionTable extends SessionStore {
+  constructor(public server: string, public max: u32, public ttlMs: i64) {
+    super();
+  }
 
   /** Creates the count key if absent: later updates need its CAS token. */
   ensure(): void {
@@ -32,8 +37,9 @@ export class SessionTable {
    * (server.maxSessions). A free slot is found by probing from a random one; an expired
    * entry met on the way is reclaimed.
    */
-  open(backendId: string, credHash: string): string | null {
+  open(backendId: string, credential: string): string | null {
     if (!this.adjust(1, true)) return null;
+    const credHash = credentialHash(credential);
     const now = nowMs();
     const random = randomBytes(4 + SESSION_ID_BYTES);
     const start = ((<u32>random[0] << 24) | (<u32>random[1] << 16) | (<u32>random[2] << 8) | <u32>random[3]) % this.max;
@@ -59,13 +65,20 @@ export class SessionTable {
     return null;
   }
 
+  /** 503: every slot is taken. */
+  refusal(): StoreRefusal {
+    const body = errorResponse("null", codes.SERVER_BUSY, codes.MSG_SESSIONS_FULL + this.max.toString() + ")");
+    return new StoreRefusal(503, body, "mcp_sessions_full");
+  }
+
   /**
-   * The backend session id for a gateway id presented with `credHash`, refreshing its last
+   * The backend session id for a gateway id presented with `credential`, refreshing its last
    * use; null when the id is malformed, unknown, expired or bound to another credential.
    */
-  resolve(id: string, credHash: string): string | null {
+  resolve(id: string, credential: string): string | null {
     const g = parseId(id, this.max);
     if (g === null) return null;
+    const credHash = credentialHash(credential);
     const key = slotKey(this.server, g.slot);
     const sv = getShared(key);
     const e = decodeEntry(sv.value);

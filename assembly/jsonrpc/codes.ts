@@ -66,3 +66,4 @@ export const MSG_TOKEN_REQUIRED = "Unauthorized: an access token is required (se
 export const MSG_INVALID_TOKEN = "Unauthorized: the access token is invalid, expired or not issued for this resource";
 export const MSG_INSUFFICIENT_SCOPE = "Forbidden: insufficient_scope: the access token does not allow ";
 export const MSG_METADATA_METHOD = "Method Not Allowed: the protected resource metadata is read with GET";
+export const MSG_SESSION_NOT_SEALABLE = "Bad Gateway: the backend's session id is too long to seal into a gateway session id";
