@@ -6,7 +6,7 @@
 //
 // What pass-through promises: every message reaches the backend through the route and the
 // answers stream back as they arrive; the backend's Mcp-Session-Id is replaced by a gateway
-// id (27 chars base64url: a slot number and 128 random bits) that every Envoy worker maps back; unknown,
+// id (26 chars base64url: a slot number and 128 random bits) that every Envoy worker maps back; unknown,
 // malformed or idle-expired gateway ids get a local 404 (JSON-RPC -32001 "Session not
 // found") without contacting the backend; DELETE ends the mapping; tool policy is enforced
 // in flight; Origin is checked and CORS answered locally.
@@ -25,7 +25,7 @@ import { startSseScriptBackend } from './support/backends.mjs';
 import { nodeFetch, postJson, rawRequest, startEnvoy, withEnvoyLog } from './support/envoy.mjs';
 
 const TEST_TIMEOUT = 60000;
-const GATEWAY_ID = /^[A-Za-z0-9_-]{27}$/;
+const GATEWAY_ID = /^[A-Za-z0-9_-]{26}$/;
 const SESSION_HEADER = 'mcp-session-id';
 const PROTOCOL = '2025-06-18';
 
@@ -401,11 +401,13 @@ gatewaySuite('pass-through: session ids (gateway ids outside, backend ids inside
     assert.match(gid, GATEWAY_ID);
     assert.notEqual(gid, bid);
     assert.ok(!ctx.backend.issuedSessionIds.has(gid));
-    // A slot number (u32, below server.maxSessions: 10,000 by default) and 128 random bits.
-    const raw = Buffer.from(gid, 'base64url');
-    assert.equal(raw.length, 20, 'slot + 128 bits');
-    assert.ok(raw.readUInt32BE(0) < 10000, `slot ${raw.readUInt32BE(0)}`);
-    assert.equal(raw.toString('base64url'), gid, 'canonical base64url without padding');
+    // A slot number (3 bytes, below server.maxSessions: 10,000 by default), then 128 random bits.
+    const slot = Buffer.from(gid.slice(0, 4), 'base64url');
+    const tag = Buffer.from(gid.slice(4), 'base64url');
+    assert.equal(slot.length, 3);
+    assert.ok(slot.readUIntBE(0, 3) < 10000, `slot ${slot.readUIntBE(0, 3)}`);
+    assert.equal(tag.length, 16, '128 random bits');
+    assert.equal(slot.toString('base64url') + tag.toString('base64url'), gid, 'canonical base64url without padding');
     await s.client.callTool({ name: 'echo', arguments: { text: 'x' } });
     for (const e of log) {
       for (const [k, v] of Object.entries(e.headers)) assert.ok(!String(v).includes(bid), `backend id in response header ${k} of ${e.method}`);
@@ -422,7 +424,7 @@ gatewaySuite('pass-through: session ids (gateway ids outside, backend ids inside
     assert.equal(new Set(ids).size, 64);
     for (const id of ids) assert.match(id, GATEWAY_ID);
     // Characters 6.. encode only the random bits (the first 32 bits are the slot).
-    for (let i = 6; i < 26; i++) assert.ok(new Set(ids.map((id) => id[i])).size > 8, `position ${i} hardly varies`);
+    for (let i = 4; i < 25; i++) assert.ok(new Set(ids.map((id) => id[i])).size > 8, `position ${i} hardly varies`);
   });
 
   test('the backend receives its own id on every later POST, GET and DELETE', async () => {
@@ -685,8 +687,8 @@ gatewaySuite('pass-through: DELETE ends the session; forged ids are refused', {
     const liveBid = newBackendId(ctx.backend, known);
     const flip = (id) => (id[0] === 'A' ? 'B' : 'A') + id.slice(1);
     const forged = {
-      'random 27-char base64url': randomBytes(20).toString('base64url'),
-      'a live id\'s slot with another 128-bit tag': Buffer.concat([Buffer.from(live.gid, 'base64url').subarray(0, 4), randomBytes(16)]).toString('base64url'),
+      'random 26-char base64url': randomBytes(3).toString('base64url') + randomBytes(16).toString('base64url'),
+      'a live id\'s slot with another 128-bit tag': live.gid.slice(0, 4) + randomBytes(16).toString('base64url'),
       'a live id with one character changed': flip(live.gid),
       'a live id, lower-cased': live.gid.toLowerCase() === live.gid ? flip(live.gid.toLowerCase()) : live.gid.toLowerCase(),
       'a live id + one character': `${live.gid}A`,
@@ -694,7 +696,7 @@ gatewaySuite('pass-through: DELETE ends the session; forged ids are refused', {
       'the backend\'s own id of a live session': liveBid,
       'an empty header': '',
       'a 10 KB value': 'x'.repeat(10 * 1024),
-      '27 chars outside the alphabet': '!'.repeat(27),
+      '26 chars outside the alphabet': '!'.repeat(26),
       'a key-prefix lookalike': '../session/AAAAAAAAAAAAAAA',
     };
     const from = ctx.backend.requests.length;

@@ -41,8 +41,13 @@ describe("session slots", () => {
     expect(g.tag).toBe(tagOf(random));
     // A slot past the table, a wrong length, characters outside base64url: not an id.
     expect(parseId(id, 70000) === null).toBe(true);
-    const bad: string[] = ["", "short", id + "A", id.substring(1), id.substring(0, 26) + "+", id.substring(0, 26) + "="];
+    const bad: string[] = ["", "short", id + "A", id.substring(1), "+" + id.substring(1), id.substring(0, 3) + "=" + id.substring(4)];
     for (let i = 0; i < bad.length; i++) expect(parseId(bad[i], 100000) === null).toBe(true, bad[i]);
+    // The tag is the id's last 22 characters: a changed one never matches what the slot holds.
+    const forged = parseId(id.substring(0, 25) + (id.charAt(25) == "A" ? "B" : "A"), 100000)!;
+    const entry = new SessionEntry(tagOf(random), 0, "c", "b");
+    expect(entry.matches(g.tag, "c")).toBe(true);
+    expect(entry.matches(forged.tag, "c")).toBe(false);
   });
   it("binds entries to a credential, compared whole", () => {
     const e = new SessionEntry("t1", 0, credentialHash("Bearer A"), "b");

@@ -7,7 +7,7 @@
 // set of credentials, tools that need different backend credentials cannot share it: the
 // outcome reports a conflict and the request is refused rather than sent with the wrong one.
 import { Header, isSafeHeaderValue } from "../http/header";
-import { HeaderMap, getHeader, removeHeader, replaceHeader } from "../host/host";
+import { HeaderMap, HeaderView, removeHeader, replaceHeader } from "../host/host";
 import { Applied, appendQuery, backendCredential, challenge, extractCredential, takeQueryParam } from "../security/credentials";
 import { SecurityConfig } from "../security/schemes";
 
@@ -37,8 +37,8 @@ export class AuthOutcome {
 }
 
 /** Applies `sec` to the held client request; `tool` is "" except for tools/call. */
-export function authorize(sec: SecurityConfig, tool: string): AuthOutcome {
-  return authorizeTools(sec, [tool]);
+export function authorize(sec: SecurityConfig, tool: string, headers: HeaderView): AuthOutcome {
+  return authorizeTools(sec, [tool], headers);
 }
 
 /** True when two backend credentials are the same (both absent counts as the same). */
@@ -51,9 +51,9 @@ function sameApplied(a: Applied | null, b: Applied | null): bool {
  * Applies `sec` to the held client request for every tool it carries ("" for messages that
  * are not tools/call). Nothing is changed on the request unless the outcome is ok.
  */
-export function authorizeTools(sec: SecurityConfig, tools: string[]): AuthOutcome {
+export function authorizeTools(sec: SecurityConfig, tools: string[], headers: HeaderView): AuthOutcome {
   const out = new AuthOutcome();
-  const original = getHeader(HeaderMap.Request, ":path");
+  const original = headers.get(":path");
   const path0 = original !== null ? original : "/";
   let path = path0;
   const remove = new Array<string>();
@@ -66,7 +66,7 @@ export function authorizeTools(sec: SecurityConfig, tools: string[]): AuthOutcom
     if (down !== null) {
       const scheme = down.scheme;
       const hname = scheme.headerName;
-      const e = extractCredential(scheme, hname.length > 0 ? getHeader(HeaderMap.Request, hname) : null, path0);
+      const e = extractCredential(scheme, hname.length > 0 ? headers.get(hname) : null, path0);
       clientValue = e.value;
       if (down.required && clientValue.length == 0) {
         out.denied = true;
@@ -95,7 +95,7 @@ export function authorizeTools(sec: SecurityConfig, tools: string[]): AuthOutcom
   if (!usesAuthorization) {
     // An Authorization header that is no downstream credential: passed on to backend
     // requests only with passthroughAuthHeader, otherwise removed.
-    const authz = getHeader(HeaderMap.Request, "authorization");
+    const authz = headers.get("authorization");
     if (authz !== null) {
       if (!sec.passthroughAuthHeader) removeHeader(HeaderMap.Request, "authorization");
       else out.headers.push(new Header("authorization", authz));
@@ -119,13 +119,13 @@ export function authorizeTools(sec: SecurityConfig, tools: string[]): AuthOutcom
  * extracts, or without one the raw Authorization header ("" when the client sent none). Read
  * before the request is changed; the same for every request of the session, whatever tool.
  */
-export function bindingCredential(sec: SecurityConfig): string {
+export function bindingCredential(sec: SecurityConfig, headers: HeaderView): string {
   const down = sec.downstream;
   if (down === null) {
-    const authz = getHeader(HeaderMap.Request, "authorization");
+    const authz = headers.get("authorization");
     return authz !== null ? authz : "";
   }
   const hname = down.scheme.headerName;
-  const path = getHeader(HeaderMap.Request, ":path");
-  return extractCredential(down.scheme, hname.length > 0 ? getHeader(HeaderMap.Request, hname) : null, path !== null ? path : "/").value;
+  const path = headers.get(":path");
+  return extractCredential(down.scheme, hname.length > 0 ? headers.get(hname) : null, path !== null ? path : "/").value;
 }

@@ -6,7 +6,7 @@
 //               content-length fixed
 //   SseRewrite  an SSE answer (or the GET stream): split into events as they arrive, only
 //               the events that answer a listed id (on the GET stream: any list) rewritten
-import { Buffer, HeaderMap, getBuffer, getHeader, removeHeader, replaceHeader, setBuffer } from "../host/host";
+import { Buffer, HeaderMap, HeaderView, getBuffer, removeHeader, replaceHeader, setBuffer } from "../host/host";
 import { isEventStream } from "../mcp/backend";
 import { ToolPolicy } from "../mcp/tools";
 import { rewriteJsonBody, rewriteSseEvent } from "../passthrough/rewrite";
@@ -32,9 +32,9 @@ export class ListFilter {
   constructor(public policy: ToolPolicy, public ids: string[], public anyList: bool, public maxBytes: i32) {}
 
   /** Response headers: chooses the mode; STOP_ITERATION holds them for a JSON rewrite. */
-  onHeaders(endOfStream: bool): i32 {
+  onHeaders(endOfStream: bool, response: HeaderView): i32 {
     if (endOfStream || this.policy.unrestricted || (this.ids.length == 0 && !this.anyList)) return CONTINUE;
-    if (isEventStream(getHeader(HeaderMap.Response, "content-type"))) {
+    if (isEventStream(response.get("content-type"))) {
       this.mode = BodyMode.SseRewrite;
       this.framer = new SseFramer(this.maxBytes);
       removeHeader(HeaderMap.Response, "content-length");

@@ -20,7 +20,7 @@
 // tool has security of its own. Modern (2026-07-28) requests carry no session: any
 // Mcp-Session-Id on them is dropped and none is minted for their answers.
 import { Config } from "../config/config";
-import { Buffer, HeaderMap, HeaderView, getBuffer, getHeader, httpCall, removeHeader, replaceHeader, setProperty, setEffectiveContext } from "../host/host";
+import { Buffer, HeaderMap, HeaderView, headerView, getBuffer, getHeader, httpCall, removeHeader, replaceHeader, setProperty, setEffectiveContext } from "../host/host";
 import { Header } from "../http/header";
 import * as codes from "../jsonrpc/codes";
 import { errorResponse } from "../jsonrpc/message";
@@ -67,7 +67,7 @@ export class PassStream {
 
   constructor(public id: u32, public plugin: Plugin, public config: Config, public policy: ToolPolicy,
     public headers: HeaderView, public corsHeaders: Header[]) {
-    this.binding = bindingCredential(config.security);
+    this.binding = bindingCredential(config.security, headers);
     const s = config.sessions;
     this.store = s.sealed ? new SealedStore(config, plugin.openedTokens(config)) : new SessionTable(config.serverName, <u32>s.maxSessions, s.idleMs);
   }
@@ -182,7 +182,7 @@ export class PassStream {
    * they disagree (a batch) or cannot be written into a header. False when it answered.
    */
   private authorize(tools: string[]): bool {
-    const auth: AuthOutcome = authorizeTools(this.config.security, tools);
+    const auth: AuthOutcome = authorizeTools(this.config.security, tools, this.headers);
     this.auth = auth;
     if (auth.denied) {
       this.phase = PassPhase.Done;
@@ -214,7 +214,7 @@ export class PassStream {
 
   /** Resolves the session id; answers 404 (false) when it is unknown, expired, forged or not the caller's. */
   private checkSession(): bool {
-    const sid = getHeader(HeaderMap.Request, SESSION_HEADER);
+    const sid = this.headers.get(SESSION_HEADER);
     if (sid === null) return true;
     this.gatewayId = sid;
     const backendId = this.store.resolve(sid, this.binding);
@@ -229,16 +229,17 @@ export class PassStream {
 
   onResponseHeaders(endOfStream: bool): i32 {
     if (this.phase != PassPhase.Upstream) return CONTINUE;
-    const status = getHeader(HeaderMap.Response, ":status");
+    const response = headerView(HeaderMap.Response);
+    const status = response.get(":status");
     // The backend ended the session (DELETE accepted) or no longer knows it (404): so does
     // the gateway. A refused DELETE (405 is allowed) leaves the session usable.
     const ended = status == "404" || (this.method == "DELETE" && status !== null && status!.startsWith("2"));
     if (ended && this.gatewayId.length > 0) this.store.close(this.gatewayId);
-    if (!this.swapResponseSessionId()) return STOP_ITERATION;
+    if (!this.swapResponseSessionId(response)) return STOP_ITERATION;
     for (let i = 0; i < this.corsHeaders.length; i++) replaceHeader(HeaderMap.Response, this.corsHeaders[i].name, this.corsHeaders[i].value);
     const f = new ListFilter(this.policy, this.inspection.toolsListIds, this.method == "GET", this.config.maxResponseBytes);
     this.filter = f;
-    return f.onHeaders(endOfStream);
+    return f.onHeaders(endOfStream, response);
   }
 
   /**
@@ -246,8 +247,8 @@ export class PassStream {
    * store refuses a new one (every slot taken: 503; too long to seal: 502): the answer is
    * replaced by that refusal and the backend session ended.
    */
-  private swapResponseSessionId(): bool {
-    const backendId = getHeader(HeaderMap.Response, SESSION_HEADER);
+  private swapResponseSessionId(response: HeaderView): bool {
+    const backendId = response.get(SESSION_HEADER);
     if (backendId === null || backendId.length == 0) return true;
     if (this.modern) {
       removeHeader(HeaderMap.Response, SESSION_HEADER);

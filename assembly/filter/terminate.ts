@@ -148,7 +148,7 @@ export class TermStream {
       const n = stringAt(msg.paramsRaw, member(msg.paramsRaw, skipWs(msg.paramsRaw, 0), "name"));
       if (n !== null) tool = n;
     }
-    this.auth = authorize(cfg.security, tool);
+    this.auth = authorize(cfg.security, tool, this.headers);
     if (this.auth.ok) return true;
     if (this.auth.invalid) {
       this.reply(400, errorResponse(msg.idRaw, codes.INVALID_REQUEST, codes.MSG_BAD_CREDENTIAL), "mcp_bad_credential");

@@ -4,15 +4,15 @@
 // table is a fixed set of numbered slots (`server.maxSessions` of them), reused in place: an
 // ended or expired session leaves an empty value behind, never a growing key space.
 //
-//   gateway id   base64url(slot: u32 big-endian ‖ 16 random bytes), 27 characters
+//   gateway id   base64url(slot: 3 bytes big-endian) ‖ base64url(16 random bytes): 4 + 22
+//                characters (the tag is the id's last 22 characters)
 //   slot value   <tag>|<last use, ms>|<credential hash>|<backend session id>
 //                tag = base64url of the id's random bytes (an id names its slot, the tag
 //                proves it was issued for what the slot holds now); credential hash =
 //                base64url of the first 16 bytes of SHA-256 of the credential that opened it
 //   count        the number of occupied slots, kept with compare-and-swap
-import { constantTimeEqual } from "../crypto/aead";
 import { sha256 } from "../crypto/sha256";
-import { decodeBase64, encodeBase64 } from "../util/base64";
+import { encodeBase64 } from "../util/base64";
 
 /** Shared-data key prefix of session slots. */
 export const SESSION_KEY_PREFIX = "mcp-proxy/session/";
@@ -21,9 +21,13 @@ export const SESSION_KEY_PREFIX = "mcp-proxy/session/";
 // @ts-ignore: decorator
 @inline export const SESSION_ID_BYTES: i32 = 16;
 
-/** Length of a gateway session id: base64url of 4 + 16 bytes. */
+/** Length of a gateway session id: base64url of 3 bytes, then of 16 bytes. */
 // @ts-ignore: decorator
-@inline export const SESSION_ID_LENGTH: i32 = 27;
+@inline export const SESSION_ID_LENGTH: i32 = 26;
+
+/** Characters of the slot number at the start of an id (3 bytes: slots below 2^24). */
+// @ts-ignore: decorator
+@inline const SLOT_CHARS: i32 = 4;
 
 /** Bytes of SHA-256 kept to bind a session to its credential. */
 // @ts-ignore: decorator
@@ -46,28 +50,40 @@ export class GatewayId {
 
 /** Mints the id of `slot` from 16 random bytes. */
 export function mintId(slot: u32, random: Uint8Array): string {
-  const b = new Uint8Array(4 + SESSION_ID_BYTES);
-  b[0] = <u8>(slot >> 24);
-  b[1] = <u8>(slot >> 16);
-  b[2] = <u8>(slot >> 8);
-  b[3] = <u8>slot;
-  for (let i = 0; i < SESSION_ID_BYTES && i < random.length; i++) b[4 + i] = random[i];
-  return encodeBase64(b, true);
+  const b = new Uint8Array(3);
+  b[0] = <u8>(slot >> 16);
+  b[1] = <u8>(slot >> 8);
+  b[2] = <u8>slot;
+  return encodeBase64(b, true) + tagOf(random);
 }
 
-/** The tag a slot stores for an id minted from `random`. */
+/** The tag a slot stores for an id minted from `random` (the id's last 22 characters). */
 export function tagOf(random: Uint8Array): string {
   return encodeBase64(random.subarray(0, SESSION_ID_BYTES), true);
+}
+
+/** The 6-bit value of a base64url character, or -1. */
+function sextet(c: i32): i32 {
+  if (c >= 0x41 && c <= 0x5a) return c - 0x41;
+  if (c >= 0x61 && c <= 0x7a) return c - 0x61 + 26;
+  if (c >= 0x30 && c <= 0x39) return c - 0x30 + 52;
+  if (c == 0x2d) return 62;
+  if (c == 0x5f) return 63;
+  return -1;
 }
 
 /** Reads an id: null when it is not one the gateway could have minted for `max` slots. */
 export function parseId(id: string, max: u32): GatewayId | null {
   if (id.length != SESSION_ID_LENGTH) return null;
-  const b = decodeBase64(id, true);
-  if (b === null || b.length != 4 + SESSION_ID_BYTES) return null;
-  const slot = (<u32>b[0] << 24) | (<u32>b[1] << 16) | (<u32>b[2] << 8) | <u32>b[3];
+  let slot: u32 = 0;
+  for (let i = 0; i < SLOT_CHARS; i++) {
+    const v = sextet(id.charCodeAt(i));
+    if (v < 0) return null;
+    slot = (slot << 6) | <u32>v;
+  }
   if (slot >= max) return null;
-  return new GatewayId(slot, tagOf(b.subarray(4)));
+  // The tag is compared whole with the slot's (constant time); its characters need no check.
+  return new GatewayId(slot, id.substring(SLOT_CHARS));
 }
 
 /** The credential binding kept in a slot. */
@@ -82,14 +98,18 @@ export class SessionEntry {
 
   /** True when `tag` and `credHash` are this entry's, compared in constant time. */
   matches(tag: string, credHash: string): bool {
-    const okTag = constantTimeEqual(bytes(tag), bytes(this.tag));
-    const okCred = constantTimeEqual(bytes(credHash), bytes(this.credHash));
+    const okTag = sameText(tag, this.tag);
+    const okCred = sameText(credHash, this.credHash);
     return okTag && okCred;
   }
 }
 
-function bytes(s: string): Uint8Array {
-  return Uint8Array.wrap(String.UTF8.encode(s));
+/** Equality of two strings in time that depends only on their lengths. */
+export function sameText(a: string, b: string): bool {
+  if (a.length != b.length) return false;
+  let diff: u32 = 0;
+  for (let i = 0; i < a.length; i++) diff |= <u32>(a.charCodeAt(i) ^ b.charCodeAt(i));
+  return diff == 0;
 }
 
 /** Encodes a slot value. */
