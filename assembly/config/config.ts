@@ -8,7 +8,8 @@ import { AuthzConfig } from "../authz/rules";
 import { SecurityConfig } from "../security/schemes";
 import { normalizeSlashEscapes } from "../jsonrpc/scan";
 import { parseAuthorization } from "./authorization";
-import { ObjField, intField, objField, stringField, stringList } from "./fields";
+import { ObjField, absent, intField, objField, stringField, stringList } from "./fields";
+import { BackendSpec, Federation, parseFederation } from "./federation";
 import { parseSecurity } from "./security";
 import { SessionSettings, parseSessionSettings } from "./sessions";
 import { Url, parseUrl } from "./url";
@@ -64,6 +65,34 @@ export class Config {
   security: SecurityConfig = new SecurityConfig();
   /** `server.authorization`: OAuth 2.1 resource server with per-tool rules; null = off. */
   authorization: AuthzConfig | null = null;
+  /** `server.backends`: several backends behind this server (terminating mode); null = one. */
+  federation: Federation | null = null;
+  /** The backends of a federated server, each a Config of its own, in configuration order. */
+  backends: Config[] = [];
+  /** A backend of a federated server: its name and its tools' prefix ("" otherwise). */
+  backendName: string = "";
+  prefix: string = "";
+}
+
+/** A backend's Config: the server's, with the backend's own URL, cluster, transport, timeout,
+ * allowTools (on the backend's own tool names) and credentials. */
+function backendConfig(server: Config, b: BackendSpec): Config {
+  const c = new Config();
+  c.serverName = server.serverName;
+  c.mode = server.mode;
+  c.sessions = server.sessions;
+  c.backendSessionIdleMs = server.backendSessionIdleMs;
+  c.allowOrigins = server.allowOrigins;
+  c.transport = b.transport == "sse" ? Transport.Sse : b.transport == "http" ? Transport.Http : server.transport;
+  c.url = parseUrl(b.mcpServerURL)!;
+  c.timeoutMs = b.timeoutMs > 0 ? b.timeoutMs : server.timeoutMs;
+  c.cluster = b.cluster.length > 0 ? b.cluster : server.cluster;
+  c.maxResponseBytes = server.maxResponseBytes;
+  c.allowTools = b.allowTools;
+  c.security = b.security;
+  c.backendName = b.name;
+  c.prefix = b.prefix;
+  return c;
 }
 
 /** A Config, or the error that refused it. */
@@ -119,11 +148,16 @@ export function parseConfigObject(top: JSON.Obj, prefix: string): ConfigResult {
     else return fail(sp + "transport must be \"http\" or \"sse\" (got \"" + transport.value + "\")");
   }
 
-  const url = stringField(server, "mcpServerURL", sp + "mcpServerURL", true);
+  // A federated server names its backends' URLs in `server.backends` instead.
+  const federated = !absent(server, "backends");
+  const url = stringField(server, "mcpServerURL", sp + "mcpServerURL", !federated);
   if (url.error.length > 0) return fail(url.error);
-  const parsed = parseUrl(url.value);
-  if (parsed === null) return fail(sp + "mcpServerURL must be an absolute http:// or https:// URL (got \"" + url.value + "\")");
-  c.url = parsed;
+  if (federated && url.present) return fail(sp + "mcpServerURL and " + sp + "backends exclude each other: give each backend its mcpServerURL");
+  if (!federated) {
+    const parsed = parseUrl(url.value);
+    if (parsed === null) return fail(sp + "mcpServerURL must be an absolute http:// or https:// URL (got \"" + url.value + "\")");
+    c.url = parsed;
+  }
 
   const t = intField(server, "timeout", sp + "timeout", 1, 3600000, " (ms)");
   if (t.error.length > 0) return fail(t.error);
@@ -173,6 +207,15 @@ export function parseConfigObject(top: JSON.Obj, prefix: string): ConfigResult {
     return fail(sp + "authorization cannot be combined with a downstream security requirement of type http (both read the Authorization header)");
   }
   c.authorization = az.config;
+
+  const fed = parseFederation(server, sp, c.security);
+  if (fed.error.length > 0) return fail(fed.error);
+  if (fed.federation !== null) {
+    if (c.mode != Mode.Terminate) return fail(sp + "backends needs type \"mcp-proxy\" (pass-through mode has one backend per route)");
+    const f = fed.federation!;
+    c.federation = f;
+    for (let i = 0; i < f.specs.length; i++) c.backends.push(backendConfig(c, f.specs[i]));
+  }
   return new ConfigResult(c, "");
 }
 

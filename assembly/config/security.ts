@@ -151,3 +151,37 @@ function parseTools(top: JSON.Obj, tp: string, sec: SecurityConfig): string {
   }
   return "";
 }
+
+/**
+ * The security of one backend of a federated server (`server.backends[i]`): the server's
+ * schemes, downstream requirements and per-tool overrides, plus the backend's own
+ * `securitySchemes` and `defaultUpstreamSecurity` (what the gateway sends that backend).
+ */
+export function parseBackendSecurity(o: JSON.Obj, path: string, server: SecurityConfig): SecurityResult {
+  const sec = new SecurityConfig();
+  for (let i = 0; i < server.schemes.length; i++) sec.schemes.push(server.schemes[i]);
+  sec.downstream = server.downstream;
+  sec.upstream = server.upstream;
+  sec.passthroughAuthHeader = server.passthroughAuthHeader;
+  sec.tools = server.tools;
+  const sv = o.get("securitySchemes");
+  if (sv !== null && sv.type != JSON.Types.Null) {
+    if (sv.type != JSON.Types.Array) return new SecurityResult(sec, path + ".securitySchemes must be an array");
+    const arr = sv.get<JSON.Arr>();
+    for (let i = 0; i < arr.length; i++) {
+      const p = path + ".securitySchemes[" + i.toString() + "]";
+      const e = arr.at(i);
+      if (e.type != JSON.Types.Object) return new SecurityResult(sec, p + " must be an object");
+      const err = parseScheme(e.get<JSON.Obj>(), p, sec);
+      if (err.length > 0) return new SecurityResult(sec, err);
+    }
+  }
+  const u = objField(o, "defaultUpstreamSecurity", path + ".defaultUpstreamSecurity");
+  if (u.error.length > 0) return new SecurityResult(sec, u.error);
+  if (u.obj !== null) {
+    const r = upstream(u.obj!, path + ".defaultUpstreamSecurity", sec);
+    if (r.error.length > 0) return new SecurityResult(sec, r.error);
+    sec.upstream = r.req;
+  }
+  return new SecurityResult(sec, "");
+}

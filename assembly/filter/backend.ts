@@ -16,6 +16,7 @@ import { Header, parseStatus, statusOf } from "../http/header";
 import { SESSION_HEADER, VERSION_HEADER } from "../mcp/headers";
 import { ERA_TTL_MS, Era, decodeEra, encodeEra, eraKey } from "../terminate/era";
 import { CachedSession, Owner, ownerOf } from "../terminate/reuse";
+import { bumpGeneration } from "./listcache";
 import { Lookup, drop, endSession, lookup, store, touch } from "./reuse";
 import { Exchange, Outgoing, Step, stepName } from "../terminate/exchange";
 import { SseExchange } from "../terminate/sse_exchange";
@@ -31,6 +32,12 @@ export enum CallPhase {
   Done,
 }
 
+/** Receives a finished exchange instead of a reply to the client (federation fans out). */
+export class ExchangeSink {
+  /** `call` finished: its exchange holds the backend's reply (or its failure). */
+  onExchangeDone(call: BackendCall): void {}
+}
+
 /** The backend side of one terminating-mode request. */
 export class BackendCall {
   phase: CallPhase = CallPhase.Dispatch;
@@ -41,6 +48,8 @@ export class BackendCall {
   deadlineMs: i64;
   /** Transport http with backend sessions kept: who the session belongs to, and its slot. */
   owner: Owner | null = null;
+  /** Federation: where the finished exchange goes (null: reply to the client). */
+  sink: ExchangeSink | null = null;
   found: Lookup | null = null;
 
   constructor(public streamId: u32, public rootId: u32, public cluster: string, public exchange: Exchange, public corsHeaders: Header[]) {
@@ -177,9 +186,12 @@ export class BackendCall {
     const f = ex.final!;
     if (f.logLine.length > 0) log(Level.Warn, "mcp-proxy[" + ex.config.serverName + "]: " + f.logLine);
     this.finish();
-    replyJson(f.status, f.body, "mcp_backend", this.corsHeaders);
+    const sink = this.sink;
+    if (sink === null) replyJson(f.status, f.body, "mcp_backend", this.corsHeaders);
     if (ex.probed) writeEra(this.cluster, ex.config, ex.era);
     this.keepOrEnd(ex);
+    if (ex.listChanged && ex.config.backendName.length > 0) bumpGeneration(ex.config.serverName, ex.config.backendName);
+    if (sink !== null) sink.onExchangeDone(this);
   }
 
   /**

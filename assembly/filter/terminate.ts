@@ -30,6 +30,7 @@ import { ClientSide, Exchange } from "../terminate/exchange";
 import { AuthOutcome, authorize } from "./auth";
 import { replyForbidden } from "./authz";
 import { BackendCall, CallPhase, readEra } from "./backend";
+import { FedCall, FedRequest } from "./federate";
 import { Plugin, routeCluster } from "./plugin";
 import { replyEmpty, replyJson, replyUnauthorized } from "./reply";
 import { CONTINUE, STOP_AND_BUFFER, STOP_ITERATION } from "./status";
@@ -51,6 +52,8 @@ export class TermStream {
   auth: AuthOutcome = new AuthOutcome();
   /** The backend exchange of a tools/list or tools/call. */
   backend: BackendCall | null = null;
+  /** A federated server's request (server.backends): its parts and their calls. */
+  fed: FedCall | null = null;
   /** Every request header as the client sent it (mirrors, Mcp-Param-*). */
   private headers: HeaderView;
 
@@ -186,12 +189,22 @@ export class TermStream {
         return this.answer(errorResponse(msg.idRaw, codes.INVALID_PARAMS, codes.MSG_TOOL_NOT_ALLOWED + params.toolName));
       }
     }
+    const cv = this.headers.get(VERSION_HEADER);
+    const version = cv !== null && isSupported(cv) ? cv : LATEST_VERSION;
+    const fed = cfg.federation;
+    if (fed !== null) {
+      const req = new FedRequest(this.id, this.plugin.id, msg.method, msg.idRaw, params, policy, this.clientSide(era), version,
+        this.headers, this.bodySize, this.corsHeaders);
+      const f = new FedCall(fed, cfg.backends, req);
+      this.fed = f;
+      this.phase = TermPhase.Backend;
+      f.start();
+      return;
+    }
     const cluster = cfg.cluster.length > 0 ? cfg.cluster : routeCluster();
     if (cluster.length == 0) {
       return this.answer(errorResponse(msg.idRaw, codes.INTERNAL_ERROR, "gateway has no cluster for the backend: set server.cluster"));
     }
-    const cv = this.headers.get(VERSION_HEADER);
-    const version = cv !== null && isSupported(cv) ? cv : LATEST_VERSION;
     // Legacy HTTP+SSE backends predate discover; Streamable HTTP ones are probed once.
     const backendEra = cfg.transport == Transport.Sse ? Era.Legacy : readEra(cluster, cfg);
     const ex = new Exchange(cfg, msg.method, params, msg.idRaw, policy, version, backendEra);
@@ -223,28 +236,38 @@ export class TermStream {
 
   /** True when the request continues upstream as the SSE channel (transport sse). */
   private streaming(): bool {
+    const f = this.fed;
+    if (f !== null) return f.streaming();
     const b = this.backend;
     return b !== null && b.phase == CallPhase.Stream;
   }
 
   onResponseHeaders(endOfStream: bool): i32 {
+    const f = this.fed;
+    if (f !== null) return f.onResponseHeaders(endOfStream);
     const b = this.backend;
     return b !== null ? b.onResponseHeaders(endOfStream) : CONTINUE;
   }
 
   onResponseBody(size: u32, endOfStream: bool): i32 {
+    const f = this.fed;
+    if (f !== null) return f.onResponseBody(size, endOfStream);
     const b = this.backend;
     return b !== null ? b.onResponseBody(size, endOfStream) : CONTINUE;
   }
 
   /** A dispatched call came back (headers empty = reset). */
   onHttpCallResponse(token: u32, headers: Header[], body: ArrayBuffer): void {
+    const f = this.fed;
+    if (f !== null) return f.onHttpCallResponse(token, headers, body);
     const b = this.backend;
     if (b !== null) b.onHttpCallResponse(token, headers, body);
   }
 
   /** Root tick: deadline of a silent SSE channel. */
   onTick(now: i64): void {
+    const f = this.fed;
+    if (f !== null) return f.onTick(now);
     const b = this.backend;
     if (b !== null) b.onTick(now);
   }
@@ -261,6 +284,8 @@ export class TermStream {
 
   /** The stream is going away: forget its pending calls so late answers are dropped. */
   onDelete(): void {
+    const f = this.fed;
+    if (f !== null) f.onDelete();
     const b = this.backend;
     if (b !== null) b.onDelete();
     this.done();

@@ -55,7 +55,19 @@ export enum BodyOutcome {
 
 /** The reading of one backend body. */
 export class BodyReading {
+  /** The body carried `notifications/tools/list_changed` (a cached list of it is stale). */
+  listChanged: bool = false;
   constructor(public outcome: BodyOutcome, public reply: Reply) {}
+}
+
+/** Method of the notification by which a server says its tool list changed. */
+export const LIST_CHANGED = "notifications/tools/list_changed";
+
+/** True when an SSE message's JSON is the list_changed notification (a cheap check first). */
+export function isListChanged(data: string): bool {
+  if (!data.includes(LIST_CHANGED) || !validateJSON(data) || kindAt(data, 0) != Kind.Object) return false;
+  const m = stringAt(data, member(data, skipWs(data, 0), "method"));
+  return m !== null && m == LIST_CHANGED;
 }
 
 /** True when a content-type names an SSE stream. */
@@ -89,14 +101,22 @@ function readSseBody(body: Uint8Array, expectedId: i32): BodyReading {
   const tail = parser.finish(true);
   for (let i = 0; i < tail.length; i++) events.push(tail[i]);
   let sawJson = false;
+  let changed = false;
   for (let i = 0; i < events.length; i++) {
     const e = events[i];
     if (e.event != "message") continue;
+    if (isListChanged(e.data)) changed = true;
     const r = readReply(e.data, expectedId);
-    if (r.found) return new BodyReading(BodyOutcome.Found, r);
+    if (r.found) {
+      const found = new BodyReading(BodyOutcome.Found, r);
+      found.listChanged = changed;
+      return found;
+    }
     if (validateJSON(e.data)) sawJson = true;
   }
-  return new BodyReading(sawJson ? BodyOutcome.Missing : BodyOutcome.Unparsable, new Reply());
+  const missing = new BodyReading(sawJson ? BodyOutcome.Missing : BodyOutcome.Unparsable, new Reply());
+  missing.listChanged = changed;
+  return missing;
 }
 
 /** The `protocolVersion` of a backend's initialize result, or null. */

@@ -38,6 +38,19 @@ function paramsError(message: string): CallParams {
   return p;
 }
 
+/**
+ * The same tools/call params for another tool name: a federated server calls a backend's
+ * tool by its own name, without the prefix the client saw.
+ */
+export function withToolName(p: CallParams, name: string): CallParams {
+  const q = new CallParams();
+  q.toolName = name;
+  q.argsRaw = p.argsRaw;
+  q.modernExtra = p.modernExtra;
+  q.raw = '{"name":' + quote(name) + (p.argsRaw.length > 0 ? ',"arguments":' + p.argsRaw : "") + "}";
+  return q;
+}
+
 /** Rebuilds the params of `tools/list` / `tools/call` from the client's raw params. */
 export function buildCallParams(method: string, paramsRaw: string): CallParams {
   const p = new CallParams();

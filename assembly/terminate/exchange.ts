@@ -85,6 +85,12 @@ export class Exchange {
   handshook: bool = false;
   /** The kept session was refused (gone, or the backend wants a handshake after all). */
   staleCache: bool = false;
+  /** The backend's own reply to the call (before it was shaped for the client), if any. */
+  reply: Reply | null = null;
+  /** Why the exchange failed ("" when the backend answered the call). */
+  failure: string = "";
+  /** The backend said its tool list changed (notifications/tools/list_changed). */
+  listChanged: bool = false;
   /** The version the backend agreed to. */
   backendVersion: string;
   /** Set when the exchange ended; the client reply. */
@@ -200,6 +206,7 @@ export class Exchange {
   /** Ends the exchange with -32603 naming the step and the cause. */
   failStep(cause: string): bool {
     const msg = "backend " + stepName(this.step) + " failed: " + cause;
+    this.failure = msg;
     this.finish(errorResponse(this.clientIdRaw, codes.INTERNAL_ERROR, msg), msg);
     return false;
   }
@@ -279,6 +286,7 @@ export class Exchange {
   /** The call's JSON-RPC reply becomes the client's reply (terminate/answer.ts). */
   onCallReply(r: Reply): void {
     this.step = Step.Done;
+    this.reply = r;
     this.final = answerFor(this.method, this.policy, this.client, this.clientIdRaw, r);
   }
 
@@ -292,6 +300,7 @@ export class Exchange {
   private onCall(status: i32, headers: Header[], body: Uint8Array): bool {
     if (status == 0) return this.failStep(transportCause(status, this.config.timeoutMs));
     const reading = readBackendBody(findHeader(headers, "content-type"), body, CALL_ID);
+    if (reading.listChanged) this.listChanged = true;
     const found = reading.outcome == BodyOutcome.Found;
     if (this.era == Era.Modern && staleModern(status, found, reading.reply) && this.reprobe()) return true;
     if (this.era == Era.Legacy && this.cached !== null && !this.handshook && needsHandshake(status, found, reading.reply)) {

@@ -14,7 +14,7 @@
 import { Header } from "../http/header";
 import * as codes from "../jsonrpc/codes";
 import { errorResponse, readReply } from "../jsonrpc/message";
-import { CALL_ID, INIT_ID, callBody, initializeBody, initializedBody, isEventStream } from "../mcp/backend";
+import { CALL_ID, INIT_ID, callBody, initializeBody, initializedBody, isEventStream, isListChanged } from "../mcp/backend";
 import { resolveEndpoint } from "../mcp/endpoint";
 import { SseParser } from "../sse/parser";
 import { VERSION_HEADER } from "../mcp/headers";
@@ -113,6 +113,7 @@ export class SseExchange {
       return;
     }
     if (event != "message") return; // ping and unknown events
+    if (isListChanged(data)) this.core.listChanged = true;
     if (this.phase == SsePhase.AwaitInit) {
       const r = readReply(data, INIT_ID);
       if (!r.found) return;
