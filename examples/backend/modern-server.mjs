@@ -19,7 +19,7 @@ export const MODERN_TOOLS = ['echo', 'add', 'confirm', 'slow', 'héllo', '工具
  * A server factory (the v2 handler calls it per request) with the example tools. `calls`
  * records each tool run as { name, args, inputResponses, requestState }.
  */
-function serverFactory({ name, calls, cacheHints }) {
+function serverFactory({ name, calls, cacheHints, setup }) {
   return () => {
     const server = new McpServer({ name, version: '2.0.0' }, {
       capabilities: { tools: { listChanged: true } },
@@ -71,6 +71,7 @@ function serverFactory({ name, calls, cacheHints }) {
     // SEP-2243: the region argument is mirrored into the Mcp-Param-Region header.
     server.registerTool('region', { description: 'Mirrors an argument into a header', inputSchema: z.object({ region: z.string().meta({ 'x-mcp-header': 'Region' }) }) },
       async ({ region }, ctx) => { record('region', { region }, ctx); return { content: [{ type: 'text', text: `region=${region}` }] }; });
+    if (setup) setup(server, record);
     return server;
   };
 }
@@ -101,13 +102,15 @@ async function sendResponse(response, res) {
  * @param {object} [opts.cacheHints] McpServer cacheHints, e.g. {'tools/list': {ttlMs, cacheScope}}.
  * @param {(record, req, res) => (boolean|Promise<boolean>)} [opts.onRequest] sees each request
  *   first; returning true means it answered `res` itself.
+ * @param {(server, record) => void} [opts.setup] registers more tools (record(tool, args, ctx)
+ *   adds to `calls`).
  * @returns {Promise<{port: number, url: string, requests: object[], calls: object[],
  *   notifyToolsChanged: () => void, close: () => Promise<void>}>}
  */
-export async function startModernBackend({ port = 0, legacy, cacheHints, onRequest, name = 'modern-backend' } = {}) {
+export async function startModernBackend({ port = 0, legacy, cacheHints, onRequest, name = 'modern-backend', setup } = {}) {
   const requests = [];
   const calls = [];
-  const handler = createMcpHandler(serverFactory({ name, calls, cacheHints }), legacy ? { legacy } : {});
+  const handler = createMcpHandler(serverFactory({ name, calls, cacheHints, setup }), legacy ? { legacy } : {});
   const httpServer = http.createServer(async (req, res) => {
     const text = req.method === 'POST' ? await readBody(req) : '';
     let body = text === '' ? undefined : text;

@@ -56,9 +56,10 @@ export function recordToolCalls(server, onToolCall) {
 
 /**
  * An McpServer with the example tools; tools/list is paginated when pageSize() > 0;
- * `onToolCall` (optional) sees every tool execution (see recordToolCalls).
+ * `onToolCall` (optional) sees every tool execution (see recordToolCalls); `setup(server)`
+ * (optional) registers more tools after the example ones.
  */
-export function createMcpServer({ pageSize = () => 0, onToolCall } = {}) {
+export function createMcpServer({ pageSize = () => 0, onToolCall, setup } = {}) {
   const server = new McpServer(
     { name: 'example-backend', version: '1.0.0' },
     { capabilities: { logging: {} } },
@@ -110,6 +111,8 @@ export function createMcpServer({ pageSize = () => 0, onToolCall } = {}) {
     }, async () => ({ content: [{ type: 'text', text: name }] }));
   }
 
+  if (setup) setup(server);
+
   // McpServer does not paginate: wrap its tools/list handler (installed by the first
   // registerTool) and cut the full list into pages with an opaque offset cursor.
   const listAll = server.server._requestHandlers.get('tools/list');
@@ -146,17 +149,18 @@ export function createMcpServer({ pageSize = () => 0, onToolCall } = {}) {
  *   whose express.json() inflates gzip/deflate request bodies) instead of plain node:http.
  * @param {(record, req, res) => (boolean|void|Promise<boolean|void>)} [opts.onRequest] sees each
  *   request first; returning true means it answered `res` itself.
+ * @param {(server) => void} [opts.setup] registers more tools on each session's server.
  * @returns {Promise<{port: number, url: string, requests: Array<{method: string, path: string,
  *   headers: object, body: any, text: string}>, calls: Array<{name: string, arguments: any}>,
  *   sessions: Map, issuedSessionIds: Set<string>,
  *   setPageSize: (n: number) => void,
  *   close: () => Promise<void>}>}
  */
-export async function startBackend({ port = 0, host = '127.0.0.1', stateless = false, json = false, pageSize = 0, path: mcpPath = '/mcp', onRequest, express = false } = {}) {
+export async function startBackend({ port = 0, host = '127.0.0.1', stateless = false, json = false, pageSize = 0, path: mcpPath = '/mcp', onRequest, express = false, setup } = {}) {
   let currentPageSize = pageSize;
   /** Every tool execution, in order: { name, arguments }. */
   const calls = [];
-  const newServer = () => createMcpServer({ pageSize: () => currentPageSize, onToolCall: (c) => calls.push(c) });
+  const newServer = () => createMcpServer({ pageSize: () => currentPageSize, onToolCall: (c) => calls.push(c), setup });
   /** Open stateful sessions by id, and every id ever issued. */
   const sessions = new Map();
   const issuedSessionIds = new Set();

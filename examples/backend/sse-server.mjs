@@ -20,13 +20,15 @@ export { ALL_TOOLS, TINY_PNG_BASE64 };
  * @param {object} [opts]
  * @param {number} [opts.port=0] 0 picks a free port.
  * @returns {Promise<{port: number, url: string, requests: Array<{method: string, url: string,
- *   headers: object}>, transports: Map<string, SSEServerTransport>, close: () => Promise<void>}>}
+ *   headers: object}>, calls: Array<{name: string, arguments: any}>, transports: Map<string, SSEServerTransport>, close: () => Promise<void>}>}
  */
 export async function startSseBackend({ port = 0 } = {}) {
   /** Open streams by session id. */
   const transports = new Map();
   /** Every request seen: HTTP method, url (path + query), headers. */
   const requests = [];
+  /** Every tool execution, in order: { name, arguments }. */
+  const calls = [];
 
   const httpServer = http.createServer(async (req, res) => {
     requests.push({ method: req.method, url: req.url, headers: { ...req.headers } });
@@ -34,7 +36,7 @@ export async function startSseBackend({ port = 0 } = {}) {
       const url = new URL(req.url, 'http://127.0.0.1');
       if (req.method === 'GET' && url.pathname === '/sse') {
         const transport = new SSEServerTransport('/messages', res);
-        const server = createMcpServer();
+        const server = createMcpServer({ onToolCall: (c) => calls.push(c) });
         transports.set(transport.sessionId, transport);
         let closed = false;
         transport.onclose = () => { // the stream ended (gateway reset it, or close())
@@ -70,6 +72,7 @@ export async function startSseBackend({ port = 0 } = {}) {
     port: actualPort,
     url: `http://127.0.0.1:${actualPort}/sse`,
     requests,
+    calls,
     transports,
     /** Closes every stream and the listener, dropping open connections. */
     close: async () => {

@@ -1,0 +1,119 @@
+// E2E: federation when backends fail. Next to the healthy SDK backends, one backend is down
+// (nothing listens on its port) and one hangs (reads requests, never answers) past its own
+// deadline (`backends[].timeout`), under both failure modes:
+//   - open: the list holds the tools of the backends that answered, and `_meta` names the
+//     others with their cause; calls to healthy backends work, calls to failed ones get -32603;
+//   - closed: the list fails with -32603 naming the backend, without waiting for the others.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { closedPort, startHangingBackend } from './support/backends.mjs';
+import { withEnvoyLog } from './support/envoy.mjs';
+import { assertRpcRejects, connectClient, modernPost, stopGateway } from './support/modern.mjs';
+import { ALL_TOOLS, FEDERATION_META, MODERN_TOOLS, hubConfig, prefixed, startHub, startTrio, trioBackends } from './support/federation.mjs';
+
+const TEST_TIMEOUT = 30000;
+const HANG_TIMEOUT_MS = 400;
+
+/** The trio plus a down and a hanging backend; `failureMode` as given. */
+async function startFailingHub(ctx, failureMode, { withHang = true, withDown = true } = {}) {
+  ctx.trio = await startTrio();
+  ctx.down = await closedPort();
+  ctx.hang = await startHangingBackend();
+  const backends = trioBackends(ctx.trio);
+  if (withDown) backends.splice(1, 0, { name: 'down', mcpServerURL: ctx.down.url, cluster: 'down' });
+  if (withHang) backends.push({ name: 'hang', mcpServerURL: ctx.hang.url, cluster: 'hang', timeout: HANG_TIMEOUT_MS });
+  ctx.envoy = await startHub(ctx.trio, hubConfig(backends, { failureMode }), { down: ctx.down.port, hang: ctx.hang.port });
+}
+
+async function stopAll(ctx) {
+  await ctx.trio?.close();
+  await ctx.hang?.close();
+  await stopGateway(ctx.envoy);
+}
+
+describe('federation, failureMode open: one backend down, one hanging', () => {
+  const ctx = {};
+  before(() => startFailingHub(ctx, 'open'));
+  after(() => stopAll(ctx));
+  const test = (title, fn) => it(title, { timeout: TEST_TIMEOUT }, () => withEnvoyLog(ctx.envoy, fn));
+
+  for (const kind of ['SDK 1.x', 'v2 pinned']) {
+    test(`${kind}: the list has the answering backends' tools and names the others`, async () => {
+      const client = await connectClient(kind, ctx.envoy.url);
+      try {
+        const hangSeen = ctx.hang.requests.length;
+        const t0 = Date.now();
+        const result = await client.listTools();
+        const elapsed = Date.now() - t0;
+        assert.deepEqual(result.tools.map((t) => t.name), [...prefixed('m', MODERN_TOOLS), ...prefixed('leg', ALL_TOOLS), ...prefixed('sse', ALL_TOOLS)]);
+        const note = result._meta?.[FEDERATION_META];
+        assert.deepEqual(note.unavailable.map((u) => u.backend), ['down', 'hang'], JSON.stringify(result._meta));
+        assert.match(note.unavailable[1].cause, /timeout/);
+        // The hanging backend got the request, and its own deadline (not the server's 5 s) ended it.
+        assert.ok(ctx.hang.requests.length > hangSeen, 'the hanging backend was asked');
+        assert.ok(elapsed < 4000, `answered after the hanging backend's deadline, not the server's (${elapsed} ms)`);
+      } finally {
+        await client.close();
+      }
+    });
+  }
+
+  test('calls to healthy backends work; calls to the failed ones get -32603', async () => {
+    const client = await connectClient('v2 pinned', ctx.envoy.url);
+    try {
+      const r = await client.callTool({ name: 'leg__echo', arguments: { text: 'still here' } });
+      assert.equal(r.content[0].text, 'still here');
+      await assertRpcRejects(client.callTool({ name: 'down__echo', arguments: { text: 'x' } }), -32603, /backend/);
+      await assertRpcRejects(client.callTool({ name: 'hang__echo', arguments: { text: 'x' } }), -32603, /timeout/);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('the raw modern answer: ttlMs 0 and private when nothing may be cached', async () => {
+    const r = await modernPost(ctx.envoy.url, 7, 'tools/list');
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.id, 7);
+    assert.equal(r.json.result.resultType, 'complete');
+    assert.equal(r.json.result.ttlMs, 0);
+    assert.equal(r.json.result.cacheScope, 'private');
+    assert.equal(r.json.result._meta[FEDERATION_META].unavailable.length, 2);
+  });
+});
+
+describe('federation, failureMode closed', () => {
+  describe('a backend down', () => {
+    const ctx = {};
+    before(() => startFailingHub(ctx, 'closed', { withHang: false }));
+    after(() => stopAll(ctx));
+    for (const kind of ['SDK 1.x', 'v2 pinned']) {
+      it(`${kind}: the list fails with -32603 naming it`, { timeout: TEST_TIMEOUT }, () => withEnvoyLog(ctx.envoy, async () => {
+        const client = await connectClient(kind, ctx.envoy.url);
+        try {
+          await assertRpcRejects(client.listTools(), -32603, /backend down failed: .*failureMode closed/);
+          // Calls are routed by prefix and need no list: a healthy backend still answers.
+          const r = await client.callTool({ name: 'm__echo', arguments: { text: 'ok' } });
+          assert.equal(r.content[0].text, 'ok');
+        } finally {
+          await client.close();
+        }
+      }));
+    }
+  });
+
+  describe('a backend hanging past its deadline', () => {
+    const ctx = {};
+    before(() => startFailingHub(ctx, 'closed', { withDown: false }));
+    after(() => stopAll(ctx));
+    it('the list fails with -32603 once its deadline passed', { timeout: TEST_TIMEOUT }, () => withEnvoyLog(ctx.envoy, async () => {
+      const client = await connectClient('v2 pinned', ctx.envoy.url);
+      try {
+        const t0 = Date.now();
+        await assertRpcRejects(client.listTools(), -32603, /backend hang failed: .*timeout/);
+        assert.ok(Date.now() - t0 >= HANG_TIMEOUT_MS - 50, 'not before the deadline');
+      } finally {
+        await client.close();
+      }
+    }));
+  });
+});
