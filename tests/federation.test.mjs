@@ -5,10 +5,12 @@
 //   - each call routed by its prefix to exactly one backend, with the prefix removed;
 //   - policy on the prefixed names: x-envoy-allow-mcp-tools, the server's allowTools, and each
 //     backend's own allowTools (on its own names);
-//   - per-backend upstream credentials.
+//   - per-backend upstream credentials;
+//   - OAuth rules (server.authorization, jwt_authn in front) on the prefixed names.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { stopGateway, connectClient, assertRpcRejects, ALLOW_HEADER } from './support/modern.mjs';
+import { ALLOW_HEADER, assertRpcRejects, connectClient, modernPost, stopGateway } from './support/modern.mjs';
+import { bearer, startOAuthGateway } from './support/oauth.mjs';
 import { withEnvoyLog } from './support/envoy.mjs';
 import { ALL_TOOLS, MODERN_TOOLS, hubConfig, prefixed, startHub, startTrio, trioBackends } from './support/federation.mjs';
 
@@ -150,5 +152,39 @@ describe('federation: allowTools of the server (prefixed names) and of a backend
     } finally {
       await client.close();
     }
+  }));
+});
+
+describe('federation: OAuth rules decide on the prefixed names', () => {
+  const ctx = {};
+  before(async () => {
+    ctx.trio = await startTrio();
+    const rules = [{ tools: ['m__echo'], scopes: ['mcp:tools'] }, { tools: ['leg__*'], scopes: ['mcp:admin'] }];
+    ctx.gw = await startOAuthGateway(ctx.trio.sse, {
+      server: { mcpServerURL: undefined, backends: trioBackends(ctx.trio).slice(0, 2) },
+      authorization: { rules },
+      clusters: { modern: ctx.trio.modern.port, legacy: ctx.trio.legacy.port },
+    });
+  });
+  after(async () => {
+    await ctx.trio?.close();
+    await ctx.gw?.stop();
+  });
+
+  it('each caller lists and calls what its token allows', { timeout: TEST_TIMEOUT }, () => withEnvoyLog(ctx.gw.envoy, async () => {
+    const reader = bearer(await ctx.gw.token('reader'));
+    const list = await modernPost(ctx.gw.url, 1, 'tools/list', {}, reader);
+    assert.deepEqual(list.json.result.tools.map((t) => t.name), ['m__echo'], list.text);
+    assert.equal(list.json.result.cacheScope, 'private');
+    const ok = await modernPost(ctx.gw.url, 2, 'tools/call', { name: 'm__echo', arguments: { text: 'hi' } }, reader);
+    assert.equal(ok.json.result.content[0].text, 'hi', ok.text);
+    const before = ctx.trio.legacy.calls.length;
+    const denied = await modernPost(ctx.gw.url, 3, 'tools/call', { name: 'leg__echo', arguments: { text: 'x' } }, reader);
+    assert.equal(denied.status, 403, denied.text);
+    assert.match(denied.headers['www-authenticate'], /insufficient_scope/);
+    assert.equal(ctx.trio.legacy.calls.length, before);
+    const dev = bearer(await ctx.gw.token('dev'));
+    const all = await modernPost(ctx.gw.url, 4, 'tools/list', {}, dev);
+    assert.deepEqual(all.json.result.tools.map((t) => t.name), ['m__echo', ...prefixed('leg', ALL_TOOLS)], all.text);
   }));
 });

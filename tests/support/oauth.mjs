@@ -61,10 +61,11 @@ function filterNamed(hcm, name) {
  * examples/envoy/jwt-authn.yaml for a test: admin on ${ADMIN_PORT} (startEnvoy fills it),
  * listener on 127.0.0.1:listenPort, backend on 127.0.0.1:backendPort, the JWKS file, the issuer,
  * the audience, the wasm file (`wasmPath`), the plugin configuration and any `jwt` overrides
- * of the jwt_authn provider (e.g. `{ forward: true }`). Everything else —
- * jwt_authn's requirement, forward, payload_in_metadata, the route — stays as documented.
+ * of the jwt_authn provider (e.g. `{ forward: true }`), and more STATIC clusters to 127.0.0.1
+ * (`clusters`: {name: port}). Everything else — jwt_authn's requirement, forward,
+ * payload_in_metadata, the route — stays as documented.
  */
-export function renderJwtExample({ listenPort = 0, backendPort, jwksPath, audience, pluginConfig, wasmPath = DEFAULT_WASM, issuer = ISSUER, jwt: jwtOverrides = {} }) {
+export function renderJwtExample({ listenPort = 0, backendPort, jwksPath, audience, pluginConfig, wasmPath = DEFAULT_WASM, issuer = ISSUER, jwt: jwtOverrides = {}, clusters = {} }) {
   const doc = YAML.parse(readFileSync(JWT_EXAMPLE, 'utf8'));
   doc.admin.address.socket_address = { address: '127.0.0.1', port_value: '${ADMIN_PORT}' };
   const listener = doc.static_resources.listeners[0];
@@ -82,6 +83,13 @@ export function renderJwtExample({ listenPort = 0, backendPort, jwksPath, audien
   cluster.type = 'STATIC';
   delete cluster.dns_lookup_family;
   cluster.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address = { address: '127.0.0.1', port_value: backendPort ?? 1 };
+  for (const [name, port] of Object.entries(clusters)) {
+    const c = structuredClone(cluster);
+    c.name = name;
+    c.load_assignment.cluster_name = name;
+    c.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.port_value = port;
+    doc.static_resources.clusters.push(c);
+  }
   return YAML.stringify(doc).replace("'${ADMIN_PORT}'", '${ADMIN_PORT}');
 }
 
@@ -138,10 +146,11 @@ export function testAuthorization(resource, extra = {}) {
  * Envoy running examples/envoy/jwt-authn.yaml in front of `backend`, on a port chosen first so
  * that the resource URI (http://127.0.0.1:<port>/mcp) is the tokens' audience. `server` is
  * merged into the plugin's `server` (type, authorization overrides via `authorization`);
- * `jwt` overrides fields of the jwt_authn provider. Resolves to { envoy, issuer, resource,
+ * `jwt` overrides fields of the jwt_authn provider; `clusters` adds clusters ({name: port}).
+ * Resolves to { envoy, issuer, resource,
  * url, origin, token(name | claims, opts) }.
  */
-export async function startOAuthGateway(backend, { type = 'mcp-proxy', server = {}, top = {}, authorization = {}, jwt = {} } = {}) {
+export async function startOAuthGateway(backend, { type = 'mcp-proxy', server = {}, top = {}, authorization = {}, jwt = {}, clusters = {} } = {}) {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const resource = `${origin}/mcp`;
@@ -150,7 +159,7 @@ export async function startOAuthGateway(backend, { type = 'mcp-proxy', server = 
     server: { name: 'oauth-gw', type, mcpServerURL: backend.url, timeout: 5000, authorization: testAuthorization(resource, authorization), ...server },
     ...top,
   };
-  const yaml = renderJwtExample({ listenPort: port, backendPort: backend.port, jwksPath: issuer.jwksPath, audience: resource, pluginConfig, jwt });
+  const yaml = renderJwtExample({ listenPort: port, backendPort: backend.port, jwksPath: issuer.jwksPath, audience: resource, pluginConfig, jwt, clusters });
   let envoy;
   try {
     envoy = await startEnvoy({ configYaml: yaml, listenPort: port });
