@@ -129,7 +129,7 @@ test('config.schema.json compiles in strict mode and documents every property', 
 });
 
 test('examples/config holds the documented examples', () => {
-  for (const name of ['streamable.json', 'sse.json', 'security.json', 'rules.json', 'higress-minimal.json', 'sealed.json']) {
+  for (const name of ['streamable.json', 'sse.json', 'security.json', 'rules.json', 'higress-minimal.json', 'sealed.json', 'federation.json']) {
     assert.ok(exampleConfigs().includes(name), `examples/config/${name} is missing`);
   }
 });
@@ -239,6 +239,14 @@ const VALID = [
   }],
   ['limits at their bounds', withServer({ timeout: 3600000, maxResponseBytes: 1024 })],
   ['apiKey scheme in query', withScheme({ id: 'Q', type: 'apiKey', in: 'query', name: 'api_key' })],
+  ['federation: backends instead of mcpServerURL, every federation field', withServer({
+    mcpServerURL: undefined, prefixMode: 'conflict', failureMode: 'closed', listCacheTtl: 0, listCacheMaxTtl: 60,
+    backends: [
+      { name: 'gh', mcpServerURL: 'http://127.0.0.1:1/mcp', cluster: 'gh', transport: 'http', timeout: 3000, allowTools: ['a'], prefix: 'git_hub' },
+      { name: 'docs.v2', mcpServerURL: 'https://docs.example.com/mcp', defaultUpstreamSecurity: { id: 'K' },
+        securitySchemes: [{ id: 'K', type: 'apiKey', in: 'header', name: 'x-key' }] },
+    ],
+  })],
 ];
 
 /** Configurations the schema must reject: [label, config, the error path that must be reported]. */
@@ -312,6 +320,16 @@ const INVALID = [
   ['nested _rules_ in a rule', rule({ _match_route_: ['a'], _rules_: [] }), '/_rules_/0/_rules_'],
   ['match key at the top level', { ...BASE, _match_route_: ['a'] }, '/_match_route_'],
   // Global fields are not merged into rules: without a top-level server they would do nothing.
+  ['federation: mcpServerURL and backends both', withServer({ backends: [{ name: 'a', mcpServerURL: 'http://h/mcp' }] }), '/server'],
+  ['federation: empty backends', withServer({ mcpServerURL: undefined, backends: [] }), '/server/backends'],
+  ['federation: backend without mcpServerURL', withServer({ mcpServerURL: undefined, backends: [{ name: 'a' }] }), '/server/backends/0/mcpServerURL'],
+  ['federation: prefix with a double underscore', withServer({ mcpServerURL: undefined, backends: [{ name: 'a', prefix: 'x__y', mcpServerURL: 'http://h/mcp' }] }),
+    '/server/backends/0/prefix'],
+  ['federation: typo backends[].allowtools', withServer({ mcpServerURL: undefined, backends: [{ name: 'a', mcpServerURL: 'http://h/mcp', allowtools: [] }] }),
+    '/server/backends/0/allowtools'],
+  ['federation: prefixMode unknown', withServer({ mcpServerURL: undefined, backends: [{ name: 'a', mcpServerURL: 'http://h/mcp' }], prefixMode: 'some' }),
+    '/server/prefixMode'],
+  ['federation: failureMode without backends', withServer({ failureMode: 'open' }), '/server/backends'],
   ['top-level allowTools with _rules_ but no server', { allowTools: ['echo'], _rules_: [{ _match_route_: ['a'], server: BASE.server }] }, '/server'],
 ];
 

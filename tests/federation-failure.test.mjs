@@ -117,3 +117,22 @@ describe('federation, failureMode closed', () => {
     }));
   });
 });
+
+describe('federation: a paginated backend and a client cursor', () => {
+  const ctx = {};
+  before(async () => {
+    ctx.trio = await startTrio({ legacy: { pageSize: 3 } });
+    ctx.envoy = await startHub(ctx.trio, hubConfig(trioBackends(ctx.trio).slice(0, 2)));
+  });
+  after(() => stopAll(ctx));
+  it('every page of every backend is read into one merged page; a cursor is refused', { timeout: TEST_TIMEOUT }, () => withEnvoyLog(ctx.envoy, async () => {
+    const from = ctx.trio.legacy.requests.length;
+    const r = await modernPost(ctx.envoy.url, 1, 'tools/list');
+    assert.deepEqual(r.json.result.tools.map((t) => t.name), [...prefixed('m', MODERN_TOOLS), ...prefixed('leg', ALL_TOOLS)], r.text);
+    assert.equal(r.json.result.nextCursor, undefined);
+    const pages = ctx.trio.legacy.requests.slice(from).filter((q) => q.body?.method === 'tools/list');
+    assert.equal(pages.length, Math.ceil(ALL_TOOLS.length / 3));
+    const bad = await modernPost(ctx.envoy.url, 2, 'tools/list', { cursor: pages[1].body.params.cursor });
+    assert.equal(bad.json.error.code, -32602, bad.text);
+  }));
+});

@@ -6,13 +6,16 @@
 //   - policy on the prefixed names: x-envoy-allow-mcp-tools, the server's allowTools, and each
 //     backend's own allowTools (on its own names);
 //   - per-backend upstream credentials;
-//   - OAuth rules (server.authorization, jwt_authn in front) on the prefixed names.
+//   - OAuth rules (server.authorization, jwt_authn in front) on the prefixed names;
+//   - examples/config/federation.json works as documented.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ALLOW_HEADER, assertRpcRejects, connectClient, modernPost, stopGateway } from './support/modern.mjs';
 import { bearer, startOAuthGateway } from './support/oauth.mjs';
-import { withEnvoyLog } from './support/envoy.mjs';
-import { ALL_TOOLS, MODERN_TOOLS, hubConfig, prefixed, startHub, startTrio, trioBackends } from './support/federation.mjs';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT, startEnvoy, withEnvoyLog } from './support/envoy.mjs';
+import { ALL_TOOLS, MODERN_TOOLS, federationYaml, hubConfig, prefixed, startHub, startTrio, trioBackends } from './support/federation.mjs';
 
 const TEST_TIMEOUT = 30000;
 const ALL = [...prefixed('m', MODERN_TOOLS), ...prefixed('leg', ALL_TOOLS), ...prefixed('sse', ALL_TOOLS)];
@@ -186,5 +189,34 @@ describe('federation: OAuth rules decide on the prefixed names', () => {
     const dev = bearer(await ctx.gw.token('dev'));
     const all = await modernPost(ctx.gw.url, 4, 'tools/list', {}, dev);
     assert.deepEqual(all.json.result.tools.map((t) => t.name), ['m__echo', ...prefixed('leg', ALL_TOOLS)], all.text);
+  }));
+});
+
+describe('federation: examples/config/federation.json', () => {
+  const ctx = {};
+  before(async () => {
+    ctx.trio = await startTrio();
+    const config = JSON.parse(readFileSync(path.join(ROOT, 'examples', 'config', 'federation.json'), 'utf8'));
+    // The example's URLs name fixed ports; here they point at the test's backends.
+    config.server.backends[0].mcpServerURL = ctx.trio.modern.url;
+    config.server.backends[1].mcpServerURL = ctx.trio.legacy.url;
+    ctx.envoy = await startEnvoy({ configYaml: federationYaml(config, { modern_backend: ctx.trio.modern.port }, ctx.trio.legacy.port) });
+  });
+  after(async () => {
+    await ctx.trio?.close();
+    await stopGateway(ctx.envoy);
+  });
+  it('serves the merged list and calls as documented', { timeout: TEST_TIMEOUT }, () => withEnvoyLog(ctx.envoy, async () => {
+    const client = await connectClient('SDK 1.x', ctx.envoy.url);
+    try {
+      const { tools } = await client.listTools();
+      assert.deepEqual(tools.map((t) => t.name), [...prefixed('m', MODERN_TOOLS), ...prefixed('tools', ['echo', 'add', 'weather'])]);
+      const from = ctx.trio.legacy.requests.length;
+      const r = await client.callTool({ name: 'tools__add', arguments: { a: 1, b: 2 } });
+      assert.equal(r.content[0].text, '3');
+      assert.deepEqual([...new Set(ctx.trio.legacy.requests.slice(from).map((q) => q.headers['x-api-key']))], ['k-tools']);
+    } finally {
+      await client.close();
+    }
   }));
 });

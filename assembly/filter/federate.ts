@@ -113,6 +113,10 @@ export class FedCall extends ExchangeSink {
   }
 
   start(): void {
+    // The merged list is one page: the gateway never hands out a cursor, so none is valid.
+    if (this.req.method == "tools/list" && this.req.params.raw.length > 0) {
+      return this.reply(errorResponse(this.req.idRaw, codes.INVALID_PARAMS, "Invalid cursor: a federated tools/list is one page"));
+    }
     if (this.req.method == "tools/call" && this.fed.prefixMode == PrefixMode.Always) {
       this.callRoute(route(this.req.params.toolName, PrefixMode.Always, this.prefixes(), null));
       return;
