@@ -157,7 +157,10 @@ function modernBackend() {
       return rpcError(res, 400, msg.id, -32022, `Unsupported protocol version: this server speaks only ${MODERN_VERSION}`);
     }
     if (msg.method === 'tools/call') return respond(res, 200, success(msg.id, MODERN_CALL_RESULT));
-    if (msg.method === 'tools/list') return respond(res, 200, success(msg.id, JSON.stringify({ resultType: 'complete', tools: [TOOL] })));
+    // Cacheable (caching.mdx): the federated path serves it from the gateway's list cache.
+    if (msg.method === 'tools/list') {
+      return respond(res, 200, success(msg.id, JSON.stringify({ resultType: 'complete', tools: [TOOL], ttlMs: 300000, cacheScope: 'public' })));
+    }
     return rpcError(res, 404, msg.id, -32601, 'Method not found');
   });
 }

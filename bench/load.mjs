@@ -11,7 +11,7 @@ import { isMain } from '../examples/backend/common.mjs';
 /**
  * One fixed request, sent `amount` times over `connections` keep-alive connections.
  * @typedef {{url: string, method?: string, headers?: Record<string,string>, body?: string,
- *   connections: number, amount: number, expectBody?: string, timeoutS?: number}} LoadSpec
+ *   connections: number, amount: number, expectBody?: string, ignore?: string, timeoutS?: number}} LoadSpec
  */
 
 /** Value at quantile q (0..1) of sorted samples (nearest rank). */
@@ -19,6 +19,13 @@ export function quantile(sorted, q) {
   if (sorted.length === 0) return null;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
   return sorted[i];
+}
+
+/** A body check: equal to `expected` once every match of `ignore` is taken out of both. */
+function sameBodyIgnoring(expected, ignore) {
+  const re = new RegExp(ignore, 'g');
+  const want = expected.replace(re, '');
+  return (body) => body.replace(re, '') === want;
 }
 
 /**
@@ -40,7 +47,8 @@ export async function runLoad(spec) {
       body: spec.body,
       connections: spec.connections,
       amount: spec.amount,
-      expectBody: spec.expectBody,
+      // `ignore` (a regex source): parts of the body that may differ per answer (a TTL counting down).
+      ...(spec.ignore ? { verifyBody: sameBodyIgnoring(spec.expectBody, spec.ignore) } : { expectBody: spec.expectBody }),
       timeout: spec.timeoutS ?? 10,
       // autocannon notices that `amount` is reached on this sampling tick (default 1 s).
       sampleInt: 50,

@@ -53,7 +53,7 @@ export async function openPath(path, ctx, opts) {
     const probe = await rawRequest(url, { method: 'POST', body: req.body, headers });
     const problem = resultProblem(probe);
     if (problem) throw new Error(`probe: ${problem}`);
-    return { path, envoy, spec: { url, method: 'POST', headers, body: req.body, connections: opts.connections, expectBody: probe.text } };
+    return { path, envoy, spec: { url, method: 'POST', headers, body: req.body, connections: opts.connections, expectBody: probe.text, ignore: path.ignoreInBody } };
   } catch (err) {
     if (envoy) await envoy.stop();
     return { path, envoy: null, error: brief(err) };

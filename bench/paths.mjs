@@ -39,6 +39,32 @@ export function modernCall() {
   };
 }
 
+/** A modern `tools/list` (the federated path's request). */
+export function modernList() {
+  return {
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': MODERN_VERSION,
+      'mcp-method': 'tools/list',
+    },
+    body: JSON.stringify({
+      jsonrpc: '2.0', id: 1, method: 'tools/list',
+      params: { _meta: { [META_VERSION_KEY]: MODERN_VERSION, 'io.modelcontextprotocol/clientCapabilities': {} } },
+    }),
+  };
+}
+
+/**
+ * A federated server over three backends. They are all the canned modern backend (on the
+ * route's cluster), told apart by a query parameter: once the lists are cached (its tools/list
+ * says public, 300 s) the backends are never asked, so the path measures the cached merge.
+ */
+export function federated(url) {
+  const backends = ['a', 'b', 'c'].map((name) => ({ name, mcpServerURL: `${url}?backend=${name}` }));
+  return { server: { name: 'bench', type: 'mcp-proxy', timeout: 5000, backends } };
+}
+
 /** Terminating-mode plugin configuration for a backend URL. */
 export function terminating(url, transport = 'http') {
   return { server: { name: 'bench', type: 'mcp-proxy', transport, mcpServerURL: url, timeout: 5000 } };
@@ -80,6 +106,7 @@ export async function openGatewaySession(url) {
  * @property {(url: string) => Promise<object>} [setup]  extra headers for the measured request
  * @property {string} [pending]   why the path is not measured by default
  * @property {string} [wasm]      another build of the filter (A/B comparisons; BENCH_AB below)
+ * @property {string} [ignoreInBody]  regex source: what may differ between answers (else bodies must be equal)
  */
 
 /** @type {BenchPath[]} */
@@ -113,6 +140,11 @@ export const PATHS = [
   {
     id: 'term-sse', label: 'terminating → legacy HTTP+SSE', via: 'filter', backend: 'sse',
     plugin: (url) => terminating(url, 'sse'), request: legacyCall,
+  },
+  {
+    id: 'fed-list', label: 'federated tools/list, 3 backends, cached', via: 'filter', backend: 'modern',
+    // A cached list's ttlMs is what is left of it: it counts down from answer to answer.
+    plugin: (url) => federated(url), request: modernList, ignoreInBody: '"ttlMs":\\d+',
   },
 ];
 

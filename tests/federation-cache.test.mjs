@@ -200,3 +200,22 @@ describe('federation cache: a merged answer of public parts only', () => {
     assert.equal(second.json.result.cacheScope, 'public');
   }));
 });
+
+describe('federation cache: two backends at one URL with one credential', () => {
+  const ctx = {};
+  before(async () => {
+    ctx.trio = await startTrio({ modern: { cacheHints: { 'tools/list': { ttlMs: 60000, cacheScope: 'public' } } } });
+    const twin = (name) => ({ name, mcpServerURL: ctx.trio.modern.url, cluster: 'modern' });
+    ctx.envoy = await startHub(ctx.trio, hubConfig([twin('a'), twin('b')]));
+  });
+  after(async () => {
+    await ctx.trio?.close();
+    await stopGateway(ctx.envoy);
+  });
+  it('keep one cached list each (they do not evict each other)', { timeout: TEST_TIMEOUT }, () => withEnvoyLog(ctx.envoy, async () => {
+    const seen = await listsDuring(ctx.trio, async () => {
+      for (let i = 0; i < 4; i++) assert.equal((await listOnce(ctx.envoy.url)).length, 2 * MODERN_TOOLS.length);
+    });
+    assert.equal(seen.modern, 2);
+  }));
+});

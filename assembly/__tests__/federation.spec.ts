@@ -1,7 +1,7 @@
 import { Transport, parseConfig } from "../config/config";
 import { FailureMode, PrefixMode, validPrefix } from "../config/federation";
 import { BackendList, FEDERATION_META, mergeLists, renameTool, route, visibleName } from "../federation/merge";
-import { CachedList, cacheTtl, decodeList, encodeList, listKey, pageHints } from "../federation/listcache";
+import { CachedList, LIST_SLOTS, cacheTtl, decodeList, encodeList, listKey, nameHash, pageHints } from "../federation/listcache";
 import { buildCallParams, withToolName } from "../mcp/params";
 import { ToolPolicy, effectivePolicy } from "../mcp/tools";
 
@@ -273,7 +273,12 @@ describe("federation list cache", () => {
     for (let i = 0; i < bad.length; i++) expect(decodeList(bad[i]) === null).toBe(true, bad[i]);
     expect(decodeList(null) === null).toBe(true);
   });
-  it("keys slots per server", () => {
+  it("keys slots per server, and spreads the backends of one owner over them", () => {
     expect(listKey("hub", 3)).toBe("mcp-proxy/list/hub/3");
+    expect(nameHash("")).toBe(2166136261);
+    const names: string[] = ["a", "b", "c", "github", "docs", "modern"];
+    const slots = new Set<u32>();
+    for (let i = 0; i < names.length; i++) slots.add(nameHash(names[i]) % LIST_SLOTS);
+    expect(slots.size).toBe(names.length);
   });
 });

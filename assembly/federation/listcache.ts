@@ -20,6 +20,16 @@ export function listKey(server: string, slot: u32): string {
   return LIST_KEY_PREFIX + server + "/" + slot.toString();
 }
 
+/** FNV-1a of a backend name: spreads the backends of one owner over the slots. */
+export function nameHash(name: string): u32 {
+  let h: u32 = 2166136261;
+  for (let i = 0; i < name.length; i++) {
+    h ^= <u32>name.charCodeAt(i);
+    h *= 16777619;
+  }
+  return h;
+}
+
 /** The key of a backend's generation counter. */
 export function generationKey(server: string, backend: string): string {
   return LIST_KEY_PREFIX + server + "/gen/" + backend;

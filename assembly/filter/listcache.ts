@@ -1,9 +1,8 @@
 // The list cache of a federated server in shared data (host side of federation/listcache.ts).
 import { Config } from "../config/config";
 import { getShared, nowMs, setShared } from "../host/host";
-import { CachedList, decodeList, encodeList, generationKey, listKey } from "../federation/listcache";
+import { CachedList, LIST_SLOTS, decodeList, encodeList, generationKey, listKey, nameHash } from "../federation/listcache";
 import { parseMs } from "../passthrough/session";
-import { LIST_SLOTS } from "../federation/listcache";
 import { Owner } from "../terminate/reuse";
 
 /** The current generation of a backend's lists (moves on with each list_changed seen). */
@@ -24,14 +23,14 @@ export function bumpGeneration(server: string, backend: string): void {
   }
 }
 
-/** The slot of a backend's list for an owner. */
-function slotOf(owner: Owner): u32 {
-  return owner.slot % LIST_SLOTS;
+/** The slot of a backend's list for an owner (backends sharing a URL and credential differ). */
+function slotOf(owner: Owner, backend: string): u32 {
+  return (owner.slot + nameHash(backend)) % LIST_SLOTS;
 }
 
 /** A fresh cached list of backend `b` for `owner` (same generation, not expired), or null. */
 export function cachedList(b: Config, owner: Owner): CachedList | null {
-  const e = decodeList(getShared(listKey(b.serverName, slotOf(owner))).value);
+  const e = decodeList(getShared(listKey(b.serverName, slotOf(owner, b.backendName))).value);
   if (e === null || e.owner != owner.tag + "|" + b.backendName) return null;
   if (nowMs() >= e.expiresMs || e.generation != generation(b.serverName, b.backendName)) return null;
   return e;
@@ -40,5 +39,5 @@ export function cachedList(b: Config, owner: Owner): CachedList | null {
 /** Keeps backend `b`'s complete list for `owner`, `ttlMs` long (the slot's entry is replaced). */
 export function keepList(b: Config, owner: Owner, ttlMs: i64, isPublic: bool, gen: i64, entries: string[]): void {
   const e = new CachedList(owner.tag + "|" + b.backendName, nowMs() + ttlMs, isPublic, gen, entries);
-  setShared(listKey(b.serverName, slotOf(owner)), encodeList(e), 0);
+  setShared(listKey(b.serverName, slotOf(owner, b.backendName)), encodeList(e), 0);
 }
