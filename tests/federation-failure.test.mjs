@@ -3,13 +3,15 @@
 // deadline (`backends[].timeout`), under both failure modes:
 //   - open: the list holds the tools of the backends that answered, and `_meta` names the
 //     others with their cause; calls to healthy backends work, calls to failed ones get -32603;
-//   - closed: the list fails with -32603 naming the backend, without waiting for the others.
+//   - closed: the list fails with -32603 naming the backend, without waiting for the others;
+//   - a paginated backend is read whole; a client cursor is refused;
+//   - a silent HTTP+SSE backend is ended by its deadline (the root tick runs for it).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { closedPort, startHangingBackend } from './support/backends.mjs';
-import { withEnvoyLog } from './support/envoy.mjs';
+import { closedPort, startHangingBackend, startHttpBackend } from './support/backends.mjs';
+import { startEnvoy, withEnvoyLog } from './support/envoy.mjs';
 import { assertRpcRejects, connectClient, modernPost, stopGateway } from './support/modern.mjs';
-import { ALL_TOOLS, FEDERATION_META, MODERN_TOOLS, hubConfig, prefixed, startHub, startTrio, trioBackends } from './support/federation.mjs';
+import { ALL_TOOLS, FEDERATION_META, MODERN_TOOLS, federationYaml, hubConfig, prefixed, startHub, startTrio, trioBackends } from './support/federation.mjs';
 
 const TEST_TIMEOUT = 30000;
 const HANG_TIMEOUT_MS = 400;
@@ -134,5 +136,37 @@ describe('federation: a paginated backend and a client cursor', () => {
     assert.equal(pages.length, Math.ceil(ALL_TOOLS.length / 3));
     const bad = await modernPost(ctx.envoy.url, 2, 'tools/list', { cursor: pages[1].body.params.cursor });
     assert.equal(bad.json.error.code, -32602, bad.text);
+  }));
+});
+
+describe('federation: a silent HTTP+SSE backend and the root tick', () => {
+  const ctx = {};
+  before(async () => {
+    ctx.trio = await startTrio();
+    // Answers the SSE GET with its headers, then says nothing (no endpoint event, ever).
+    ctx.silent = await startHttpBackend((_rec, _req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      res.write(': open\n\n');
+    });
+    const backends = [
+      trioBackends(ctx.trio)[0],
+      { name: 'silent', mcpServerURL: `http://127.0.0.1:${ctx.silent.port}/sse`, transport: 'sse', timeout: HANG_TIMEOUT_MS },
+    ];
+    // No kept sessions: nothing else runs the root tick, only the SSE backend's deadline does.
+    const config = hubConfig(backends, { backendSessionIdleTimeout: 0 });
+    ctx.envoy = await startEnvoy({ configYaml: federationYaml(config, { modern: ctx.trio.modern.port }, ctx.silent.port) });
+  });
+  after(async () => {
+    await ctx.silent?.close();
+    await stopAll(ctx);
+  });
+  it('its deadline ends its part: the list comes with the note', { timeout: 10000 }, () => withEnvoyLog(ctx.envoy, async () => {
+    const r = await modernPost(ctx.envoy.url, 1, 'tools/list');
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.json.result.tools.map((t) => t.name), prefixed('m', MODERN_TOOLS));
+    const [down] = r.json.result._meta[FEDERATION_META].unavailable;
+    assert.equal(down.backend, 'silent');
+    assert.match(down.cause, /timeout/);
+    assert.ok(ctx.silent.requests.some((q) => q.method === 'GET'), 'the SSE stream was opened');
   }));
 });

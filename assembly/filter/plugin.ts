@@ -70,17 +70,24 @@ export class Plugin {
     const all = allConfigs(pc);
     for (let i = 0; i < all.length; i++) {
       const c = all[i];
-      log(Level.Info, "mcp-proxy: configured server \"" + c.serverName + "\" -> " + c.url.scheme + "://" + c.url.authority + c.url.path);
-      // The tick enforces server.timeout on silent SSE streams: a tenth of it, 20..500 ms.
-      if (c.transport == Transport.Sse && c.mode == Mode.Terminate) {
-        const period = <i32>Math.min(500, Math.max(20, c.timeoutMs / 10));
-        tick = tick == 0 ? period : min(tick, period);
-      }
-      // Kept backend sessions are ended once idle (terminating mode, transport http).
-      if (c.mode == Mode.Terminate && c.transport == Transport.Http && c.backendSessionIdleMs > 0) {
-        tick = tick == 0 ? 1000 : min(tick, 1000);
-        this.keepers.push(c);
-        this.keeperCursors.push(0);
+      // A federated server's backends are each a Config of their own (their URL, transport,
+      // timeout and kept sessions); a single-backend server is its own backend.
+      const backends = c.federation !== null ? c.backends : [c];
+      for (let j = 0; j < backends.length; j++) {
+        const b = backends[j];
+        const name = b.backendName.length > 0 ? c.serverName + "\" backend \"" + b.backendName : c.serverName;
+        log(Level.Info, "mcp-proxy: configured server \"" + name + "\" -> " + b.url.scheme + "://" + b.url.authority + b.url.path);
+        // The tick enforces server.timeout on silent SSE streams: a tenth of it, 20..500 ms.
+        if (b.transport == Transport.Sse && b.mode == Mode.Terminate) {
+          const period = <i32>Math.min(500, Math.max(20, b.timeoutMs / 10));
+          tick = tick == 0 ? period : min(tick, period);
+        }
+        // Kept backend sessions are ended once idle (terminating mode, transport http).
+        if (b.mode == Mode.Terminate && b.transport == Transport.Http && b.backendSessionIdleMs > 0) {
+          tick = tick == 0 ? 1000 : min(tick, 1000);
+          this.keepers.push(b);
+          this.keeperCursors.push(0);
+        }
       }
       const warnings = c.sessions.warnings;
       for (let w = 0; w < warnings.length; w++) log(Level.Warn, "mcp-proxy: " + warnings[w]);

@@ -12,9 +12,14 @@ export class Lookup {
   constructor(public entry: CachedSession | null, public cas: u32, public other: CachedSession | null) {}
 }
 
+/** The kept-session table of a server, or of one backend of a federated server. */
+function tableOf(cfg: Config): string {
+  return cfg.backendName.length > 0 ? cfg.serverName + "/backend/" + cfg.backendName : cfg.serverName;
+}
+
 /** The slot of `owner`: our entry (live), or another owner's entry that a store would evict. */
 export function lookup(cfg: Config, owner: Owner): Lookup {
-  const sv = getShared(reuseKey(cfg.serverName, owner.slot));
+  const sv = getShared(reuseKey(tableOf(cfg), owner.slot));
   const e = decodeCached(sv.value);
   if (e === null) return new Lookup(null, sv.cas, null);
   if (e.owner != owner.tag) return new Lookup(null, sv.cas, e);
@@ -28,7 +33,7 @@ export function lookup(cfg: Config, owner: Owner): Lookup {
  * wrote the slot meanwhile (CAS), `e` itself is ended instead.
  */
 export function store(rootId: u32, cfg: Config, owner: Owner, found: Lookup, e: CachedSession, replacedGone: bool): void {
-  if (setShared(reuseKey(cfg.serverName, owner.slot), encodeCached(e), found.cas)) {
+  if (setShared(reuseKey(tableOf(cfg), owner.slot), encodeCached(e), found.cas)) {
     const old = found.other !== null ? found.other : replacedGone ? null : found.entry;
     if (old !== null && old.sessionId.length > 0 && old.sessionId != e.sessionId) endSession(rootId, cfg, old);
     return;
@@ -38,7 +43,7 @@ export function store(rootId: u32, cfg: Config, owner: Owner, found: Lookup, e: 
 
 /** Forgets the slot's entry if it is still the one read (it proved stale). */
 export function drop(cfg: Config, owner: Owner, found: Lookup): void {
-  setShared(reuseKey(cfg.serverName, owner.slot), "", found.cas);
+  setShared(reuseKey(tableOf(cfg), owner.slot), "", found.cas);
 }
 
 /** Records a use of a kept session, at most every tenth of the idle timeout. */
@@ -48,7 +53,7 @@ export function touch(cfg: Config, owner: Owner, found: Lookup): void {
   const now = nowMs();
   if (now - e.lastUsedMs < cfg.backendSessionIdleMs / 10) return;
   e.lastUsedMs = now;
-  setShared(reuseKey(cfg.serverName, owner.slot), encodeCached(e), found.cas);
+  setShared(reuseKey(tableOf(cfg), owner.slot), encodeCached(e), found.cas);
 }
 
 /** Ends idle kept sessions among `n` slots from `from`; returns where the next sweep starts. */
@@ -56,7 +61,7 @@ export function sweepIdle(rootId: u32, cfg: Config, from: u32, n: u32): u32 {
   const now = nowMs();
   let slot = from % REUSE_SLOTS;
   for (let i: u32 = 0; i < n; i++) {
-    const key = reuseKey(cfg.serverName, slot);
+    const key = reuseKey(tableOf(cfg), slot);
     const sv = getShared(key);
     const e = decodeCached(sv.value);
     if (e !== null && now - e.lastUsedMs > cfg.backendSessionIdleMs && setShared(key, "", sv.cas) && e.sessionId.length > 0) {

@@ -1,0 +1,65 @@
+// E2E: kept backend sessions per backend of a federated server. Two SDK 1.x stateful backends,
+// each with its own credential:
+//   - once warm, a call costs one backend request on its backend (each keeps its own session);
+//   - idle past server.backendSessionIdleTimeout, each session is ended with DELETE at its own
+//     backend's URL, carrying that backend's credential.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startBackend } from '../examples/backend/server.mjs';
+import { withEnvoyLog } from './support/envoy.mjs';
+import { connectClient, stopGateway } from './support/modern.mjs';
+import { hubConfig, startHub, startTrio } from './support/federation.mjs';
+import { eventually } from './support/wait.mjs';
+
+const TEST_TIMEOUT = 30000;
+const IDLE_S = 1;
+
+/** A backend entry with its own x-backend-key. */
+function withKey(name, url, cluster, key) {
+  return {
+    name, mcpServerURL: url, cluster,
+    securitySchemes: [{ id: 'Key', type: 'apiKey', in: 'header', name: 'x-backend-key', defaultCredential: key }],
+    defaultUpstreamSecurity: { id: 'Key' },
+  };
+}
+
+describe('federation: kept backend sessions, per backend', () => {
+  const ctx = {};
+  before(async () => {
+    ctx.trio = await startTrio();
+    ctx.other = await startBackend({ path: '/other/mcp' });
+    const backends = [
+      withKey('one', ctx.trio.legacy.url, 'legacy', 'key-one'),
+      withKey('two', ctx.other.url, 'other', 'key-two'),
+    ];
+    ctx.envoy = await startHub(ctx.trio, hubConfig(backends, { backendSessionIdleTimeout: IDLE_S }), { other: ctx.other.port });
+  });
+  after(async () => {
+    await ctx.other?.close();
+    await ctx.trio?.close();
+    await stopGateway(ctx.envoy);
+  });
+
+  it('one request per call once warm; idle sessions ended at their own backend with its credential', { timeout: TEST_TIMEOUT }, () => withEnvoyLog(ctx.envoy, async () => {
+    const one = ctx.trio.legacy;
+    const two = ctx.other;
+    const client = await connectClient('SDK 1.x', ctx.envoy.url);
+    try {
+      await client.callTool({ name: 'one__echo', arguments: { text: 'warm' } });
+      await client.callTool({ name: 'two__echo', arguments: { text: 'warm' } });
+      for (const [b, name] of [[one, 'one__echo'], [two, 'two__echo']]) {
+        const from = b.requests.length;
+        const r = await client.callTool({ name, arguments: { text: name } });
+        assert.equal(r.content[0].text, name);
+        assert.deepEqual(b.requests.slice(from).map((q) => `${q.method} ${q.body?.method}`), ['POST tools/call'], name);
+      }
+    } finally {
+      await client.close();
+    }
+    // The sweep runs every second on every worker: the DELETEs come within a few idle periods.
+    const deletes = (b) => b.requests.filter((q) => q.method === 'DELETE');
+    await eventually(() => deletes(one).length > 0 && deletes(two).length > 0, IDLE_S * 1000 * 8);
+    assert.deepEqual(deletes(one).map((q) => [q.path, q.headers['x-backend-key']]), [['/mcp', 'key-one']]);
+    assert.deepEqual(deletes(two).map((q) => [q.path, q.headers['x-backend-key']]), [['/other/mcp', 'key-two']]);
+  }));
+});
