@@ -8,7 +8,7 @@ import { AuthzConfig } from "../authz/rules";
 import { SecurityConfig } from "../security/schemes";
 import { normalizeSlashEscapes } from "../jsonrpc/scan";
 import { parseAuthorization } from "./authorization";
-import { ObjField, intField, objField, stringField, stringList } from "./fields";
+import { ObjField, boolField, intField, objField, stringField, stringList } from "./fields";
 import { parseSecurity } from "./security";
 import { Url, parseUrl } from "./url";
 
@@ -73,6 +73,8 @@ export class Config {
   security: SecurityConfig = new SecurityConfig();
   /** `server.authorization`: OAuth 2.1 resource server with per-tool rules; null = off. */
   authorization: AuthzConfig | null = null;
+  /** `server.stats`: the server's Envoy stats are defined and updated (filter/stats.ts). */
+  stats: bool = true;
 }
 
 /** A Config, or the error that refused it. */
@@ -153,6 +155,10 @@ export function parseConfigObject(top: JSON.Obj, prefix: string): ConfigResult {
   const ms = intField(server, "maxSessions", sp + "maxSessions", 1, 1000000, "");
   if (ms.error.length > 0) return fail(ms.error);
   if (ms.present) c.maxSessions = ms.value;
+
+  const st = boolField(server, "stats", sp + "stats", true);
+  if (st.error.length > 0) return fail(st.error);
+  c.stats = st.value;
 
   const cors = objField(server, "cors", sp + "cors");
   if (cors.error.length > 0) return fail(cors.error);
