@@ -10,7 +10,7 @@ import {
   STEP_LABELS, SessionEvent, backendRequestsName, requestsName, sanitize, serverMetricName, toolCallsName, toolLabel,
 } from "../stats/names";
 import { OUTCOMES, OUTCOME_LABELS, Outcome } from "../stats/outcome";
-import { MAX_LEARNED_TOOLS, registrable, toolCountKey, toolKey } from "../stats/tools";
+import { MAX_LEARNED_TOOLS, registrable, reserveNext, toolCountKey, toolKey } from "../stats/tools";
 import { countKey, parseMs } from "../passthrough/session";
 import { Step } from "../terminate/exchange";
 
@@ -171,9 +171,9 @@ export class ServerStats {
     const k = toolCountKey(this.config.serverName);
     for (let t = 0; t < 16; t++) {
       const sv = getShared(k);
-      const n = sv.value !== null ? parseMs(sv.value!) : 0;
-      if (n >= <i64>MAX_LEARNED_TOOLS) return false;
-      if (setShared(k, (n < 0 ? 1 : n + 1).toString(), sv.cas)) return true;
+      const next = reserveNext(sv.value);
+      if (next < 0) return false;
+      if (setShared(k, next.toString(), sv.cas)) return true;
     }
     return false;
   }

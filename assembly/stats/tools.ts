@@ -26,6 +26,22 @@ export function toolCountKey(server: string): string {
   return TOOL_KEY_PREFIX + "count/" + server;
 }
 
+/**
+ * The learned-name count after one more reservation, from the count key's value (null: absent);
+ * -1 when the bound is reached (a malformed value counts as full: fail closed on cardinality).
+ */
+export function reserveNext(value: string | null): i32 {
+  if (value === null || value.length == 0) return 1;
+  if (value.length > 9) return -1;
+  let n: i32 = 0;
+  for (let i = 0; i < value.length; i++) {
+    const d = value.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n >= MAX_LEARNED_TOOLS ? -1 : n + 1;
+}
+
 /** True when `name` may be registered: 1..MAX_TOOL_NAME characters. */
 export function registrable(name: string): bool {
   return name.length > 0 && name.length <= MAX_TOOL_NAME;
