@@ -80,7 +80,7 @@ const TOOL_DENIED_MESSAGE = ',"message":"' + codes.MSG_TOOL_NOT_ALLOWED;
 export function replyError(body: string): ReplyError {
   if (!body.startsWith(PREFIX)) return new ReplyError(0, false);
   const afterId = skipValue(body, PREFIX.length);
-  if (afterId < 0 || body.substr(afterId, ERROR_CODE.length) != ERROR_CODE) return new ReplyError(0, false);
+  if (afterId < 0 || !textAt(body, afterId, ERROR_CODE)) return new ReplyError(0, false);
   let i = afterId + ERROR_CODE.length;
   let neg = false;
   if (i < body.length && body.charCodeAt(i) == 0x2d) {
@@ -97,6 +97,13 @@ export function replyError(body: string): ReplyError {
   }
   if (i == start) return new ReplyError(0, false);
   const code = neg ? -v : v;
-  const denied = code == codes.INVALID_PARAMS && body.substr(i, TOOL_DENIED_MESSAGE.length) == TOOL_DENIED_MESSAGE;
+  const denied = code == codes.INVALID_PARAMS && textAt(body, i, TOOL_DENIED_MESSAGE);
   return new ReplyError(code, denied);
+}
+
+/** True when `s` holds `t` at `at` (compared in place: replies can be large). */
+function textAt(s: string, at: i32, t: string): bool {
+  if (at + t.length > s.length) return false;
+  for (let k = 0; k < t.length; k++) if (s.charCodeAt(at + k) != t.charCodeAt(k)) return false;
+  return true;
 }

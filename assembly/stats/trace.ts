@@ -111,7 +111,6 @@ export function metaWithTrace(metaRaw: string, t: TraceContext): string {
   return out + "}";
 }
 
-const HEX = "0123456789abcdef";
 
 /**
  * A short, non-reversible tag of a session id for access logs: the first 8 hex digits of its
@@ -120,7 +119,14 @@ const HEX = "0123456789abcdef";
  */
 export function sessionTag(id: string): string {
   const d = sha256(Uint8Array.wrap(String.UTF8.encode(id)));
-  let s = "";
-  for (let i = 0; i < 4; i++) s += HEX.charAt(d[i] >> 4) + HEX.charAt(d[i] & 15);
-  return s;
+  const hex = new Array<i32>(8);
+  for (let i = 0; i < 4; i++) {
+    hex[2 * i] = hexDigit(d[i] >> 4);
+    hex[2 * i + 1] = hexDigit(d[i] & 15);
+  }
+  return String.fromCharCodes(hex);
+}
+
+function hexDigit(v: i32): i32 {
+  return v < 10 ? 0x30 + v : 0x57 + v;
 }
