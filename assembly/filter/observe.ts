@@ -211,7 +211,7 @@ function backendTime(obs: RequestObs, s: ServerStats): void {
   obs.backendStartNs = 0;
 }
 
-/** The access-log properties of an answered request. */
+/** The access-log properties of an answered request (mcp_server_name for every request: here only). */
 function settle(obs: RequestObs): void {
   setProperty("mcp_server_name", obs.config.serverName);
   setProperty("mcp_method", METHOD_LABELS[obs.method]);

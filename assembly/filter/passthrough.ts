@@ -129,7 +129,6 @@ export class PassStream {
     if (!this.checkMirrors(ins, version)) return STOP_AND_BUFFER;
     if (this.modern && !ins.batch) alignTraceHeaders(ins.paramsRaw, this.headers);
     if (ins.toolName.length > 0) {
-      setProperty("mcp_server_name", this.config.serverName);
       setProperty("mcp_tool_name", ins.toolName);
     }
     if (ins.deniedTool.length > 0) {

@@ -184,7 +184,6 @@ export class TermStream {
     const policy = this.policy;
     if (msg.method == "tools/call") {
       // Filter-state properties for access logs (`%FILTER_STATE(wasm.mcp_tool_name:PLAIN)%`).
-      setProperty("mcp_server_name", cfg.serverName);
       setProperty("mcp_tool_name", params.toolName);
       if (!policy.allows(params.toolName)) {
         // Allowed by allowTools but not by the caller's token: 403 insufficient_scope.
