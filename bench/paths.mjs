@@ -148,12 +148,17 @@ export const PATHS = [
   },
 ];
 
-// BENCH_AB=<path to another .wasm> adds a copy of each filter path running that build, so a
-// change can be compared with the build before it in one run (`--paths` selects `<id>-ab`).
+// BENCH_AB=<path to another .wasm>[,<another>…] adds a copy of each filter path running each
+// build, so a change can be compared with the builds before it in one run (`--paths` selects
+// `<id>-ab` for the first build, `<id>-ab2` for the second, …).
 if (process.env.BENCH_AB) {
-  for (const p of PATHS.filter((x) => x.via === 'filter')) {
-    PATHS.push({ ...p, id: `${p.id}-ab`, label: `${p.label} [${process.env.BENCH_AB.split('/').pop()}]`, wasm: process.env.BENCH_AB });
-  }
+  const builds = process.env.BENCH_AB.split(',').filter((b) => b.length > 0);
+  const filtered = PATHS.filter((x) => x.via === 'filter');
+  builds.forEach((wasm, i) => {
+    for (const p of filtered) {
+      PATHS.push({ ...p, id: `${p.id}-ab${i === 0 ? '' : i + 1}`, label: `${p.label} [${wasm.split('/').pop()}]`, wasm });
+    }
+  });
 }
 
 /** The path every other is compared with. */

@@ -56,6 +56,7 @@ const INVALID = [
   ['server.mcpServerURL not a URL', withServer({ mcpServerURL: 'not a url' }), field('server.mcpServerURL')],
   ['server.timeout a string', withServer({ timeout: '5000' }), field('server.timeout')],
   ['server.cluster a number', withServer({ cluster: 7 }), field('server.cluster')],
+  ['server.stats a string', withServer({ stats: 'off' }), field('server.stats')],
   ['allowTools a string', { ...VALID, allowTools: 'echo' }, field('allowTools')],
   // server.authorization (OAuth resource server): a misspelt rule key must not silently allow.
   ['server.authorization without authorizationServers', withServer({ authorization: { resource: 'https://h/mcp' } }), field('server.authorization.authorizationServers')],
@@ -161,7 +162,7 @@ describe('starts with every optional field set, and each field takes effect', ()
     ctx.passthrough = await startEnvoy({
       backendPort: ctx.pt.port,
       wasmPath: WASM_PATH,
-      pluginConfig: { server: { name: 'opt-pt', type: 'mcp-passthrough', mcpServerURL: ctx.pt.url, maxResponseBytes: 1024, sessionIdleTimeout: 1 }, allowTools: ['echo'] },
+      pluginConfig: { server: { name: 'opt-pt', type: 'mcp-passthrough', mcpServerURL: ctx.pt.url, maxResponseBytes: 1024, sessionIdleTimeout: 1, stats: false }, allowTools: ['echo'] },
     });
   });
   after(async () => {
@@ -278,5 +279,15 @@ describe('starts with every optional field set, and each field takes effect', ()
     const late = await postJson(url, rpc(3, 'ping'), h);
     assert.equal(late.status, 404, late.text);
     assert.equal(late.json?.error?.message, 'Session not found');
+  });
+
+  it2('server.stats false: the pass-through server defines no stats, the terminating one (default true) does', 'passthrough', async () => {
+    const r = await postJson(ctx.passthrough.url, rpc(4, 'ping'));
+    assert.equal(r.status, 200, r.text);
+    const off = await ctx.passthrough.admin('/stats?filter=wasmcustom%5C.mcp%5C.');
+    assert.equal(off.status, 200);
+    assert.equal(off.text.trim(), '', `no mcp stats expected with server.stats false:\n${off.text}`);
+    const on = await ctx.terminating.admin('/stats?filter=wasmcustom%5C.mcp%5C.requests_total');
+    assert.match(on.text, /mcp_server=opt-server\.mcp_method=initialize\.outcome=ok: [1-9]/, on.text);
   });
 });

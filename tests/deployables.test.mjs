@@ -177,6 +177,22 @@ test('examples/envoy/envoy.yaml: listener, backend cluster, wasm filter, access 
     'the access log shows mcp_server_name and mcp_tool_name');
 });
 
+test('every shipped Envoy config makes the filter\'s stat segments labels (the stats_config of envoy/envoy.yaml)', () => {
+  const template = readFileSync(path.join(ROOT, 'envoy', 'envoy.yaml'), 'utf8');
+  const reference = YAML.parse(renderEnvoyConfig({ pluginConfig: {} })).stats_config;
+  const tags = reference.stats_tags.map((t) => t.tag_name);
+  assert.deepEqual(tags, ['mcp_mode', 'mcp_server', 'mcp_method', 'mcp_tool', 'mcp_step', 'outcome']);
+  assert.ok(template.includes('%FILTER_STATE(wasm.mcp_session_tag:PLAIN)%'));
+  for (const file of [EXAMPLE_ENVOY, path.join(EXAMPLES, 'envoy', 'jwt-authn.yaml')]) {
+    const envoy = readYaml(file);
+    assert.deepEqual(envoy.stats_config, reference, `${path.relative(ROOT, file)}: stats_config`);
+    const formats = [...objects(envoy)].map((o) => o.inline_string).filter((f) => typeof f === 'string');
+    for (const p of ['mcp_method', 'mcp_error_code', 'mcp_backend_era', 'mcp_session_tag']) {
+      assert.ok(formats.some((f) => f.includes(`%FILTER_STATE(wasm.${p}:PLAIN)%`)), `${path.relative(ROOT, file)}: access log shows ${p}`);
+    }
+  }
+});
+
 test('examples/higress/wasmplugin.yaml: CRD shape, and its configurations match the schema', () => {
   const plugin = readYaml(WASMPLUGIN);
   assert.equal(plugin.apiVersion, 'extensions.higress.io/v1alpha1');

@@ -269,7 +269,7 @@ describe('sse transport: TypeScript SDK SSEServerTransport backend', () => {
     const want = `server=${SERVER_NAME} tool=echo`;
     const line = await eventually(() => ctx.envoy.accessLog().find((l) => l.includes(want)), 3000);
     assert.ok(line, `no access log line with "${want}" in:\n${ctx.envoy.accessLog().join('\n')}`);
-    assert.match(line, / 200 server=sse-demo tool=echo$/);
+    assert.match(line, / 200 server=sse-demo tool=echo method=tools\/call error=- era=legacy /);
   });
 
   test('no wasm failure in the Envoy logs', async () => {

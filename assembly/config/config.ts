@@ -8,7 +8,7 @@ import { AuthzConfig } from "../authz/rules";
 import { SecurityConfig } from "../security/schemes";
 import { normalizeSlashEscapes } from "../jsonrpc/scan";
 import { parseAuthorization } from "./authorization";
-import { ObjField, absent, intField, objField, stringField, stringList } from "./fields";
+import { ObjField, absent, boolField, intField, objField, stringField, stringList } from "./fields";
 import { BackendSpec, Federation, parseFederation } from "./federation";
 import { parseSecurity } from "./security";
 import { SessionSettings, parseSessionSettings } from "./sessions";
@@ -65,6 +65,8 @@ export class Config {
   security: SecurityConfig = new SecurityConfig();
   /** `server.authorization`: OAuth 2.1 resource server with per-tool rules; null = off. */
   authorization: AuthzConfig | null = null;
+  /** `server.stats`: the server's Envoy stats are defined and updated (filter/stats.ts). */
+  stats: bool = true;
   /** `server.backends`: several backends behind this server (terminating mode); null = one. */
   federation: Federation | null = null;
   /** The backends of a federated server, each a Config of its own, in configuration order. */
@@ -72,6 +74,8 @@ export class Config {
   /** A backend of a federated server: its name and its tools' prefix ("" otherwise). */
   backendName: string = "";
   prefix: string = "";
+  /** A backend of a federated server: that server's Config (whose stats it counts in). */
+  server: Config | null = null;
 }
 
 /** A backend's Config: the server's, with the backend's own URL, cluster, transport, timeout,
@@ -92,6 +96,8 @@ function backendConfig(server: Config, b: BackendSpec): Config {
   c.security = b.security;
   c.backendName = b.name;
   c.prefix = b.prefix;
+  c.stats = server.stats;
+  c.server = server;
   return c;
 }
 
@@ -174,6 +180,10 @@ export function parseConfigObject(top: JSON.Obj, prefix: string): ConfigResult {
   const bs = intField(server, "backendSessionIdleTimeout", sp + "backendSessionIdleTimeout", 0, 86400, " (seconds; 0 keeps no backend session)");
   if (bs.error.length > 0) return fail(bs.error);
   if (bs.present) c.backendSessionIdleMs = <i64>bs.value * 1000;
+
+  const st = boolField(server, "stats", sp + "stats", true);
+  if (st.error.length > 0) return fail(st.error);
+  c.stats = st.value;
 
   const cors = objField(server, "cors", sp + "cors");
   if (cors.error.length > 0) return fail(cors.error);

@@ -127,6 +127,7 @@ function parseTools(top: JSON.Obj, tp: string, sec: SecurityConfig): string {
     const o = e.get<JSON.Obj>();
     const name = stringField(o, "name", path + ".name", true);
     if (name.error.length > 0) return name.error;
+    sec.toolNames.push(name.value);
     const t = new ToolSecurity();
     const s = objField(o, "security", path + ".security");
     if (s.error.length > 0) return s.error;

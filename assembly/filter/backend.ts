@@ -21,7 +21,12 @@ import { Lookup, drop, endSession, lookup, store, touch } from "./reuse";
 import { Exchange, Outgoing, Step, stepName } from "../terminate/exchange";
 import { SseExchange } from "../terminate/sse_exchange";
 import { calls, sseStreams } from "./registry";
+import { noteBackendEnd, noteBackendStart } from "./observe";
 import { replyJson } from "./reply";
+import { backendStep, countBackend } from "./stats";
+import { addTrace } from "./trace";
+import { BackendStep } from "../stats/names";
+import { TraceContext } from "../stats/trace";
 import { CONTINUE, STOP_ITERATION, STOP_NO_BUFFER } from "./status";
 
 
@@ -51,9 +56,12 @@ export class BackendCall {
   /** Federation: where the finished exchange goes (null: reply to the client). */
   sink: ExchangeSink | null = null;
   found: Lookup | null = null;
+  /** The client's trace context, copied onto every dispatched call (filter/trace.ts). */
+  trace: TraceContext | null = null;
 
   constructor(public streamId: u32, public rootId: u32, public cluster: string, public exchange: Exchange, public corsHeaders: Header[]) {
     this.deadlineMs = nowMs() + <i64>exchange.config.timeoutMs;
+    noteBackendStart();
   }
 
   /**
@@ -78,6 +86,7 @@ export class BackendCall {
     for (let i = 0; i < auth.headers.length; i++) replaceHeader(HeaderMap.Request, auth.headers[i].name, auth.headers[i].value);
     setBuffer(Buffer.RequestBody, bodySize, new ArrayBuffer(0));
     this.sse = new SseExchange(this.exchange, cfg.maxResponseBytes);
+    countBackend(cfg, BackendStep.Stream);
     this.phase = CallPhase.Stream;
     sseStreams.add(this.streamId);
   }
@@ -154,6 +163,8 @@ export class BackendCall {
   private dispatch(headers: Header[], body: string, step: Step): string {
     const left = this.deadlineMs - nowMs();
     if (left <= 0) return "timeout: server.timeout " + this.exchange.config.timeoutMs.toString() + " ms elapsed";
+    addTrace(headers, this.trace);
+    countBackend(this.exchange.config, backendStep(step));
     const token = httpCall(this.cluster, headers, String.UTF8.encode(body), <u32>left);
     if (token == 0) return "dispatch refused by Envoy (unknown cluster \"" + this.cluster + "\"?)";
     this.tokens.set(token, <i32>step);
@@ -187,7 +198,10 @@ export class BackendCall {
     if (f.logLine.length > 0) log(Level.Warn, "mcp-proxy[" + ex.config.serverName + "]: " + f.logLine);
     this.finish();
     const sink = this.sink;
-    if (sink === null) replyJson(f.status, f.body, "mcp_backend", this.corsHeaders);
+    if (sink === null) {
+      noteBackendEnd(ex);
+      replyJson(f.status, f.body, "mcp_backend", this.corsHeaders);
+    }
     if (ex.probed) writeEra(this.cluster, ex.config, ex.era);
     this.keepOrEnd(ex);
     if (ex.listChanged && ex.config.backendName.length > 0) bumpGeneration(ex.config.serverName, ex.config.backendName);

@@ -2,6 +2,7 @@
 // and delegates; a callback for a context we do not know is a no-op that lets traffic pass.
 import { Buffer, HeaderMap, getBuffer, getHeaders, nowMs, setEffectiveContext } from "../host/host";
 import { Header } from "../http/header";
+import { enter, leave } from "./observe";
 import { Plugin } from "./plugin";
 import { calls, pluginOf, plugins, sseStreams, streamOf, streams } from "./registry";
 import { Stream } from "./stream";
@@ -53,7 +54,9 @@ export function proxy_on_tick(rootId: u32): void {
     }
     if (s.plugin.id != rootId) continue;
     setEffectiveContext(s.id);
+    const t = enter(s.obs, s.timed);
     s.onTick(now);
+    leave(s.obs, t);
   }
 }
 
@@ -69,29 +72,52 @@ export function proxy_on_context_create(id: u32, parentId: u32): void {
   streams.set(id, new Stream(id, p));
 }
 
+// Each stream callback runs between enter() and leave() (filter/observe.ts): the request is
+// the current one for the hooks, and the callback's time counts as the filter's own.
+
 export function proxy_on_request_headers(id: u32, headers: u32, endOfStream: u32): i32 {
   const s = streamOf(id);
-  return s === null ? CONTINUE : s.onRequestHeaders(endOfStream != 0);
+  if (s === null) return CONTINUE;
+  const t = enter(null, s.plugin.timed);
+  const r = s.onRequestHeaders(endOfStream != 0);
+  leave(s.obs, t);
+  return r;
 }
 
 export function proxy_on_request_body(id: u32, size: u32, endOfStream: u32): i32 {
   const s = streamOf(id);
-  return s === null ? CONTINUE : s.onRequestBody(size, endOfStream != 0);
+  if (s === null) return CONTINUE;
+  const t = enter(s.obs, s.timed);
+  const r = s.onRequestBody(size, endOfStream != 0);
+  leave(s.obs, t);
+  return r;
 }
 
 export function proxy_on_request_trailers(id: u32, trailers: u32): i32 {
   const s = streamOf(id);
-  return s === null ? CONTINUE : s.onRequestTrailers();
+  if (s === null) return CONTINUE;
+  const t = enter(s.obs, s.timed);
+  const r = s.onRequestTrailers();
+  leave(s.obs, t);
+  return r;
 }
 
 export function proxy_on_response_headers(id: u32, headers: u32, endOfStream: u32): i32 {
   const s = streamOf(id);
-  return s === null ? CONTINUE : s.onResponseHeaders(endOfStream != 0);
+  if (s === null) return CONTINUE;
+  const t = enter(s.obs, s.timed);
+  const r = s.onResponseHeaders(endOfStream != 0);
+  leave(s.obs, t);
+  return r;
 }
 
 export function proxy_on_response_body(id: u32, size: u32, endOfStream: u32): i32 {
   const s = streamOf(id);
-  return s === null ? CONTINUE : s.onResponseBody(size, endOfStream != 0);
+  if (s === null) return CONTINUE;
+  const t = enter(s.obs, s.timed);
+  const r = s.onResponseBody(size, endOfStream != 0);
+  leave(s.obs, t);
+  return r;
 }
 
 /**
@@ -108,7 +134,9 @@ export function proxy_on_http_call_response(id: u32, token: u32, headers: u32, b
   const h = headers > 0 ? getHeaders(HeaderMap.HttpCallResponse) : new Array<Header>();
   const body = getBuffer(Buffer.HttpCallResponseBody, 0, bodySize);
   setEffectiveContext(streamId);
+  const t = enter(s.obs, s.timed);
   s.onHttpCallResponse(token, h, body);
+  leave(s.obs, t);
 }
 
 /** The host asks whether the context may be deleted now. */

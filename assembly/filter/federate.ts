@@ -27,12 +27,14 @@ import { quote } from "../jsonrpc/scan";
 import { CallParams, buildCallParams, nextCursorOf, withToolName } from "../mcp/params";
 import { modernResult } from "../mcp/results";
 import { ToolPolicy, effectivePolicy } from "../mcp/tools";
+import { TraceContext } from "../stats/trace";
 import { Era } from "../terminate/era";
 import { ClientSide, Exchange } from "../terminate/exchange";
 import { Owner, ownerOf } from "../terminate/reuse";
 import { AuthOutcome, authorize } from "./auth";
 import { BackendCall, CallPhase, ExchangeSink, readEra } from "./backend";
 import { cachedList, generation, keepList } from "./listcache";
+import { noteFederatedEnd } from "./observe";
 import { routeCluster } from "./plugin";
 import { replyJson } from "./reply";
 import { CONTINUE, STOP_ITERATION, STOP_NO_BUFFER } from "./status";
@@ -67,6 +69,9 @@ export class FedRequest {
     public bodySize: u32,
     public corsHeaders: Header[],
   ) {}
+
+  /** The client's trace context, copied onto every backend call (filter/trace.ts). */
+  trace: TraceContext | null = null;
 }
 
 /** One backend's part of a federated request. */
@@ -181,6 +186,7 @@ export class FedCall extends ExchangeSink {
     ex.authQuery = p.auth.query;
     ex.client = this.req.client;
     const call = new BackendCall(this.req.streamId, this.req.rootId, p.cluster, ex, this.req.corsHeaders);
+    call.trace = this.req.trace;
     if (p.deadlineMs > 0) call.deadlineMs = p.deadlineMs;
     return call;
   }
@@ -277,6 +283,7 @@ export class FedCall extends ExchangeSink {
   private reply(body: string): void {
     this.drop();
     this.phase = FedPhase.Done;
+    noteFederatedEnd(this.req.method, body);
     replyJson(200, body, "mcp_backend", null, this.req.corsHeaders);
   }
 

@@ -31,13 +31,17 @@ import { isModern } from "../mcp/version";
 import { Inspection, inspectBody } from "../passthrough/inspect";
 import { AuthOutcome, authorizeTools, bindingCredential } from "./auth";
 import { replyForbidden } from "./authz";
+import { noteForwarded, notePassBody, notePassRequest, notePassResponse, noteSession } from "./observe";
 import { ListFilter } from "./pass_response";
 import { Plugin, routeCluster } from "./plugin";
 import { replyJson, replySessionNotFound, replyUnauthorized } from "./reply";
 import { SealedStore } from "./sealed";
 import { SessionTable } from "./sessions";
+import { countBackend } from "./stats";
 import { SessionStore } from "./store";
 import { CONTINUE, STOP_AND_BUFFER, STOP_ITERATION } from "./status";
+import { alignTraceHeaders } from "./trace";
+import { BackendStep } from "../stats/names";
 
 /** Where a pass-through request is. */
 export enum PassPhase {
@@ -116,6 +120,7 @@ export class PassStream {
   private finishRequest(): i32 {
     const ins = inspectBody(Uint8Array.wrap(getBuffer(Buffer.RequestBody, 0, this.bodySize)), this.policy, this.policyApplies);
     this.inspection = ins;
+    notePassRequest(ins, this.policy.unrestricted);
     const version = this.headers.all(VERSION_HEADER);
     this.modern = version.length == 1 && isModern(version[0]);
     if (!this.authorize(ins.unreadable ? [""] : ins.tools)) return STOP_AND_BUFFER;
@@ -128,8 +133,8 @@ export class PassStream {
       return this.refuse(400, errorResponse("null", codes.INVALID_REQUEST, codes.MSG_AMBIGUOUS_KEY + ins.ambiguousKey));
     }
     if (!this.checkMirrors(ins, version)) return STOP_AND_BUFFER;
+    if (this.modern && !ins.batch) alignTraceHeaders(ins.paramsRaw, this.headers);
     if (ins.toolName.length > 0) {
-      setProperty("mcp_server_name", this.config.serverName);
       setProperty("mcp_tool_name", ins.toolName);
     }
     if (ins.deniedTool.length > 0) {
@@ -209,6 +214,7 @@ export class PassStream {
     replaceHeader(HeaderMap.Request, ":authority", u.authority);
     for (let i = 0; i < auth.headers.length; i++) replaceHeader(HeaderMap.Request, auth.headers[i].name, auth.headers[i].value);
     this.phase = PassPhase.Upstream;
+    noteForwarded();
     return CONTINUE;
   }
 
@@ -220,6 +226,7 @@ export class PassStream {
     const backendId = this.store.resolve(sid, this.binding);
     if (backendId !== null) {
       replaceHeader(HeaderMap.Request, SESSION_HEADER, backendId!);
+      noteSession(sid);
       return true;
     }
     this.phase = PassPhase.Done;
@@ -231,6 +238,7 @@ export class PassStream {
     if (this.phase != PassPhase.Upstream) return CONTINUE;
     const response = headerView(HeaderMap.Response);
     const status = response.get(":status");
+    notePassResponse(status, response.get("content-type"));
     // The backend ended the session (DELETE accepted) or no longer knows it (404): so does
     // the gateway. A refused DELETE (405 is allowed) leaves the session usable.
     const ended = status == "404" || (this.method == "DELETE" && status !== null && status!.startsWith("2"));
@@ -266,6 +274,7 @@ export class PassStream {
       return false;
     }
     replaceHeader(HeaderMap.Response, SESSION_HEADER, gid!);
+    noteSession(gid);
     return true;
   }
 
@@ -280,12 +289,14 @@ export class PassStream {
     h.push(new Header(":scheme", this.config.url.scheme));
     h.push(new Header(SESSION_HEADER, backendId));
     setEffectiveContext(this.plugin.id);
+    countBackend(this.config, BackendStep.Delete);
     httpCall(cluster, h, new ArrayBuffer(0), <u32>this.config.timeoutMs);
     setEffectiveContext(this.id);
   }
 
   onResponseBody(size: u32, endOfStream: bool): i32 {
     if (this.phase != PassPhase.Upstream || this.filter === null) return CONTINUE;
+    notePassBody(size, endOfStream);
     return this.filter!.onBody(size, endOfStream);
   }
 

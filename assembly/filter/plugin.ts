@@ -9,6 +9,7 @@ import { REUSE_SLOTS } from "../terminate/reuse";
 import { sweepIdle } from "./reuse";
 import { OpenedTokens } from "../passthrough/sealed";
 import { SessionTable } from "./sessions";
+import { publishLive, registerStats } from "./stats";
 
 /** How often session slots are swept for idle expiry (ms). */
 // @ts-ignore: decorator
@@ -53,6 +54,8 @@ export class Plugin {
   /** The VM memory gauge, defined once this VM serves a stream: Envoy's main thread runs a
    *  VM of its own that ticks too but serves nothing, and must not overwrite the gauge. */
   vmMemory: Metric | null = null;
+  /** Some configuration has its stats on: stream callbacks are timed (filter/observe.ts). */
+  timed: bool = false;
 
   constructor(public id: u32) {}
 
@@ -68,6 +71,9 @@ export class Plugin {
     this.config = pc;
     let tick: i32 = 0;
     const all = allConfigs(pc);
+    registerStats(this.id, all);
+    this.timed = false;
+    for (let i = 0; i < all.length; i++) if (all[i].stats) this.timed = true;
     for (let i = 0; i < all.length; i++) {
       const c = all[i];
       // A federated server's backends are each a Config of their own (their URL, transport,
@@ -137,6 +143,7 @@ export class Plugin {
     for (let i = 0; i < this.tables.length; i++) {
       const t = this.tables[i];
       this.cursors[i] = t.sweep(this.cursors[i], sweepChunk(t.max));
+      publishLive(t.server);
     }
     for (let i = 0; i < this.keepers.length; i++) {
       const c = this.keepers[i];

@@ -1,8 +1,10 @@
 // Every local reply the filter sends goes through here, so status, content-type and
-// logging are uniform. A local reply ends the stream: it is the "resume" half of every pause.
+// logging are uniform — and every one is observed (filter/observe.ts: outcome, properties). A
+// local reply ends the stream: it is the "resume" half of every pause.
 import { Header, Level, log, sendLocalResponse } from "../host/host";
 import * as codes from "../jsonrpc/codes";
 import { errorResponse } from "../jsonrpc/message";
+import { noteReply } from "./observe";
 
 /**
  * Sends a JSON body with `status` (JSON-RPC replies, errors with JSON-RPC bodies), plus
@@ -13,6 +15,7 @@ export function replyJson(status: u32, body: string, details: string, extra: Hea
   headers.push(new Header("content-type", "application/json"));
   if (extra !== null) for (let i = 0; i < extra.length; i++) headers.push(extra[i]);
   if (cors !== null) for (let i = 0; i < cors.length; i++) headers.push(cors[i]);
+  noteReply(status, body);
   if (!sendLocalResponse(status, details, String.UTF8.encode(body), headers)) {
     log(Level.Warn, "mcp-proxy: local reply " + status.toString() + " refused by host (" + details + ")");
   }
@@ -31,6 +34,7 @@ export function replySessionNotFound(cors: Header[]): void {
 
 /** Sends an empty reply (202 Accepted for notifications). */
 export function replyEmpty(status: u32, details: string, headers: Header[] | null = null): void {
+  noteReply(status, "");
   if (!sendLocalResponse(status, details, new ArrayBuffer(0), headers !== null ? headers : new Array<Header>())) {
     log(Level.Warn, "mcp-proxy: local reply " + status.toString() + " refused by host (" + details + ")");
   }

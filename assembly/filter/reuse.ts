@@ -5,6 +5,8 @@ import { Config } from "../config/config";
 import { Header, getShared, httpCall, nowMs, setEffectiveContext, setShared } from "../host/host";
 import { SESSION_HEADER, VERSION_HEADER } from "../mcp/headers";
 import { appendQuery } from "../security/credentials";
+import { BackendStep } from "../stats/names";
+import { countBackend } from "./stats";
 import { CachedSession, Owner, REUSE_SLOTS, decodeCached, encodeCached, reuseKey } from "../terminate/reuse";
 
 /** What a lookup found: the slot's entry when it is ours, and the CAS token to replace it. */
@@ -87,5 +89,6 @@ export function endSession(rootId: u32, cfg: Config, e: CachedSession): void {
   h.push(new Header(SESSION_HEADER, e.sessionId));
   h.push(new Header(VERSION_HEADER, e.version));
   setEffectiveContext(rootId);
+  countBackend(cfg, BackendStep.Delete);
   httpCall(e.cluster, h, new ArrayBuffer(0), <u32>cfg.timeoutMs);
 }

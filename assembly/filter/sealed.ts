@@ -11,6 +11,8 @@ import * as codes from "../jsonrpc/codes";
 import { errorResponse } from "../jsonrpc/message";
 import { OpenedTokens, SealedCheck, backendIdentity, openSession, sealSession, sealedCheckName } from "../passthrough/sealed";
 import { routeCluster } from "./plugin";
+import { SessionEvent } from "../stats/names";
+import { countSession } from "./stats";
 import { SessionStore, StoreRefusal } from "./store";
 
 /** Sealed session ids of one pass-through server (`server.sessionKeys` configured). */
@@ -38,6 +40,7 @@ export class SealedStore extends SessionStore {
     const s = this.config.sessions;
     const token = sealSession(s.keys!, backendId, this.identity(), credential, nowMs(), randomBytes(XCHACHA_NONCE_BYTES), this.opened);
     if (token === null) log(Level.Warn, "mcp-proxy: server \"" + this.config.serverName + "\": a backend session id of " + backendId.length.toString() + " characters is too long to seal");
+    else countSession(this.config.serverName, SessionEvent.Created);
     return token;
   }
 
@@ -46,11 +49,12 @@ export class SealedStore extends SessionStore {
     return new StoreRefusal(502, errorResponse("null", codes.INTERNAL_ERROR, codes.MSG_SESSION_NOT_SEALABLE), "mcp_session_not_sealable");
   }
 
-  /** Opens and checks the id (key, tag, age, credential, backend); null refuses it. */
+  /** Opens and checks the id (key, tag, age, credential, backend); null refuses it (one too old counts as expired). */
   resolve(id: string, credential: string): string | null {
     const s = this.config.sessions;
     const r = openSession(s.keys!, id, this.identity(), credential, nowMs(), s.maxAgeMs, this.opened);
     if (r.check == SealedCheck.Ok) return r.backendSessionId;
+    if (r.check == SealedCheck.Expired) countSession(this.config.serverName, SessionEvent.Expired);
     log(Level.Debug, "mcp-proxy: server \"" + this.config.serverName + "\": sealed session id refused: " + sealedCheckName(r.check));
     return null;
   }

@@ -8,6 +8,8 @@ import {
   SESSION_ID_BYTES, SessionEntry, countKey, credentialHash, decodeEntry, encodeEntry, isExpired, mintId, needsTouch,
   parseId, parseMs, slotKey, tagOf,
 } from "../passthrough/session";
+import { SessionEvent } from "../stats/names";
+import { countSession } from "./stats";
 import { SessionStore, StoreRefusal } from "./store";
 
 /** Attempts at a compare-and-swap update before giving up (contention is rare and short). */
@@ -58,7 +60,11 @@ export class SessionTable extends SessionStore {
       const reclaim = e !== null && isExpired(e.lastSeenMs, now, this.ttlMs);
       if (e !== null && !reclaim) continue;
       if (!setShared(key, value, sv.cas)) continue;
-      if (reclaim) this.adjust(-1, false); // the expired entry we replaced was counted
+      if (reclaim) {
+        this.adjust(-1, false); // the expired entry we replaced was counted
+        countSession(this.server, SessionEvent.Expired);
+      }
+      countSession(this.server, SessionEvent.Created);
       return mintId(slot, secret);
     }
     this.adjust(-1, false);
@@ -85,7 +91,10 @@ export class SessionTable extends SessionStore {
     if (e === null || !e.matches(g.tag, credHash)) return null;
     const now = nowMs();
     if (isExpired(e.lastSeenMs, now, this.ttlMs)) {
-      if (setShared(key, "", sv.cas)) this.adjust(-1, false);
+      if (setShared(key, "", sv.cas)) {
+        this.adjust(-1, false);
+        countSession(this.server, SessionEvent.Expired);
+      }
       return null;
     }
     if (needsTouch(e.lastSeenMs, now, this.ttlMs)) {
@@ -104,7 +113,10 @@ export class SessionTable extends SessionStore {
     const e = decodeEntry(sv.value);
     // The caller's credential was checked when the request was let through; the tag is enough.
     if (e === null || !e.matches(g.tag, e.credHash)) return;
-    if (setShared(key, "", sv.cas)) this.adjust(-1, false);
+    if (setShared(key, "", sv.cas)) {
+      this.adjust(-1, false);
+      countSession(this.server, SessionEvent.Closed);
+    }
   }
 
   /** Frees expired entries among `n` slots from `from`; returns where the next sweep starts. */
@@ -115,7 +127,10 @@ export class SessionTable extends SessionStore {
       const key = slotKey(this.server, slot);
       const sv = getShared(key);
       const e = decodeEntry(sv.value);
-      if (e !== null && isExpired(e.lastSeenMs, now, this.ttlMs) && setShared(key, "", sv.cas)) this.adjust(-1, false);
+      if (e !== null && isExpired(e.lastSeenMs, now, this.ttlMs) && setShared(key, "", sv.cas)) {
+        this.adjust(-1, false);
+        countSession(this.server, SessionEvent.Expired);
+      }
       slot = (slot + 1) % this.max;
     }
     return slot;

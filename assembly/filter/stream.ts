@@ -14,6 +14,7 @@ import * as codes from "../jsonrpc/codes";
 import { errorResponse } from "../jsonrpc/message";
 import { ALLOW_TOOLS_HEADER, effectivePolicyOf } from "../mcp/tools";
 import { gateRequest } from "./authz";
+import { RequestObs, beginRequest, endRequest } from "./observe";
 import { PassStream } from "./passthrough";
 import { Plugin } from "./plugin";
 import { replyEmpty, replyJson } from "./reply";
@@ -28,6 +29,8 @@ export class Stream {
   pass: PassStream | null = null;
   /** Terminating mode: the request's handler. */
   term: TermStream | null = null;
+  /** What the gateway observes of the request (stats, access-log properties); null = no configuration applies. */
+  obs: RequestObs | null = null;
 
   constructor(public id: u32, public plugin: Plugin) {}
 
@@ -43,6 +46,7 @@ export class Stream {
     if (cfg === null) return CONTINUE;
     const m = headers.get(":method");
     const method = m !== null ? m : "";
+    this.obs = beginRequest(cfg, method);
     if (!this.checkOrigin(cfg, method, headers)) return STOP_ITERATION;
     const az = cfg.authorization;
     let caller: Caller | null = null;
@@ -126,8 +130,16 @@ export class Stream {
     if (this.term !== null) this.term!.onTick(now);
   }
 
-  /** The stream is going away: forget its pending calls so late answers are dropped. */
+  /** True when the filter's time for this request is measured (its server's stats are on). */
+  get timed(): bool {
+    const o = this.obs;
+    return o !== null && o.stats !== null;
+  }
+
+  /** The stream is going away: forget its pending calls so late answers are dropped; count it. */
   onDelete(): void {
     if (this.term !== null) this.term!.onDelete();
+    const o = this.obs;
+    if (o !== null) endRequest(o);
   }
 }

@@ -27,13 +27,16 @@ import { ToolPolicy } from "../mcp/tools";
 import { LATEST_VERSION, isSupported, negotiate } from "../mcp/version";
 import { Era } from "../terminate/era";
 import { ClientSide, Exchange } from "../terminate/exchange";
+import { TraceContext, metaWithTrace } from "../stats/trace";
 import { AuthOutcome, authorize } from "./auth";
 import { replyForbidden } from "./authz";
 import { BackendCall, CallPhase, readEra } from "./backend";
 import { FedCall, FedRequest } from "./federate";
+import { noteMessage } from "./observe";
 import { Plugin, routeCluster } from "./plugin";
 import { replyEmpty, replyJson, replyUnauthorized } from "./reply";
 import { CONTINUE, STOP_AND_BUFFER, STOP_ITERATION } from "./status";
+import { requestTrace } from "./trace";
 
 /** Where a terminating-mode request is (see the table above). */
 export enum TermPhase {
@@ -56,6 +59,8 @@ export class TermStream {
   fed: FedCall | null = null;
   /** Every request header as the client sent it (mirrors, Mcp-Param-*). */
   private headers: HeaderView;
+  /** The request's trace context, for the backend calls. */
+  private trace: TraceContext | null = null;
 
   constructor(public id: u32, public plugin: Plugin, public config: Config, public policy: ToolPolicy,
     headers: HeaderView, public corsHeaders: Header[]) {
@@ -104,6 +109,7 @@ export class TermStream {
 
   /** Routes one parsed client message to its local answer or to the backend. */
   private dispatchMessage(cfg: Config, msg: Message): void {
+    noteMessage(msg);
     if (msg.kind == MessageKind.Invalid) {
       this.reply(400, errorResponse(msg.idRaw, msg.errorCode, msg.errorMessage), "mcp_invalid_request");
       return;
@@ -181,7 +187,6 @@ export class TermStream {
     const policy = this.policy;
     if (msg.method == "tools/call") {
       // Filter-state properties for access logs (`%FILTER_STATE(wasm.mcp_tool_name:PLAIN)%`).
-      setProperty("mcp_server_name", cfg.serverName);
       setProperty("mcp_tool_name", params.toolName);
       if (!policy.allows(params.toolName)) {
         // Allowed by allowTools but not by the caller's token: 403 insufficient_scope.
@@ -195,6 +200,7 @@ export class TermStream {
     if (fed !== null) {
       const req = new FedRequest(this.id, this.plugin.id, msg.method, msg.idRaw, params, policy, this.clientSide(era), version,
         this.headers, this.bodySize, this.corsHeaders);
+      req.trace = this.trace;
       const f = new FedCall(fed, cfg.backends, req);
       this.fed = f;
       this.phase = TermPhase.Backend;
@@ -212,6 +218,7 @@ export class TermStream {
     ex.authQuery = this.auth.query;
     ex.client = this.clientSide(era);
     const call = new BackendCall(this.id, this.plugin.id, cluster, ex, this.corsHeaders);
+    call.trace = this.trace;
     this.backend = call;
     this.phase = TermPhase.Backend;
     if (cfg.transport == Transport.Sse) call.startStream(this.bodySize, this.auth);
@@ -228,7 +235,10 @@ export class TermStream {
   private clientSide(era: EraCheck): ClientSide {
     const c = new ClientSide();
     c.modern = era.modern;
-    c.metaRaw = era.meta.raw;
+    // One trace context per request (stats/trace.ts): backend headers and a modern backend's _meta agree.
+    const trace = requestTrace(era.meta.raw, this.headers);
+    this.trace = trace;
+    c.metaRaw = trace !== null ? metaWithTrace(era.meta.raw, trace) : era.meta.raw;
     c.perRequestPolicy = this.policy.perRequest;
     c.paramHeaders = this.headers.withPrefix(PARAM_HEADER_PREFIX);
     return c;

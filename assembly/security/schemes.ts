@@ -67,6 +67,8 @@ export class SecurityConfig {
   upstream: UpstreamRequirement | null = null;
   passthroughAuthHeader: bool = false;
   tools: Map<string, ToolSecurity> = new Map<string, ToolSecurity>();
+  /** Every `tools[].name`, in order (the stats' known tools). */
+  toolNames: string[] = [];
 
   /** True when some tool has security of its own: its calls are a policy to enforce. */
   get hasToolRules(): bool {

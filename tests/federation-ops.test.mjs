@@ -1,8 +1,11 @@
-// E2E: kept backend sessions per backend of a federated server. Two SDK 1.x stateful backends,
-// each with its own credential:
-//   - once warm, a call costs one backend request on its backend (each keeps its own session);
-//   - idle past server.backendSessionIdleTimeout, each session is ended with DELETE at its own
-//     backend's URL, carrying that backend's credential.
+// E2E: operating a federated server.
+//   - kept backend sessions per backend (two SDK 1.x stateful backends, each with its own
+//     credential): once warm, a call costs one backend request on its backend; idle past
+//     server.backendSessionIdleTimeout, each session is ended with DELETE at its own backend's
+//     URL, carrying that backend's credential;
+//   - stats: the server's backend requests by step are what its backends received, calls are
+//     counted under the names clients see (learned from the merged list), and the access log
+//     says the answer was federated.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBackend } from '../examples/backend/server.mjs';
@@ -10,6 +13,7 @@ import { withEnvoyLog } from './support/envoy.mjs';
 import { connectClient, stopGateway } from './support/modern.mjs';
 import { hubConfig, startHub, startTrio } from './support/federation.mjs';
 import { eventually } from './support/wait.mjs';
+import { scrape, table } from './support/stats.mjs';
 
 const TEST_TIMEOUT = 30000;
 const IDLE_S = 1;
@@ -61,5 +65,47 @@ describe('federation: kept backend sessions, per backend', () => {
     await eventually(() => deletes(one).length > 0 && deletes(two).length > 0, IDLE_S * 1000 * 8);
     assert.deepEqual(deletes(one).map((q) => [q.path, q.headers['x-backend-key']]), [['/mcp', 'key-one']]);
     assert.deepEqual(deletes(two).map((q) => [q.path, q.headers['x-backend-key']]), [['/other/mcp', 'key-two']]);
+  }));
+});
+
+describe('federation: stats and access log', () => {
+  const ctx = {};
+  before(async () => {
+    ctx.trio = await startTrio();
+    ctx.envoy = await startHub(ctx.trio, hubConfig([
+      { name: 'modern', prefix: 'm', mcpServerURL: ctx.trio.modern.url, cluster: 'modern' },
+      { name: 'legacy', prefix: 'leg', mcpServerURL: ctx.trio.legacy.url, cluster: 'legacy' },
+    ]));
+  });
+  after(async () => {
+    await ctx.trio?.close();
+    await stopGateway(ctx.envoy);
+  });
+
+  it('backend requests by step, tool calls by visible name, mcp_backend_era federated', { timeout: TEST_TIMEOUT }, () => withEnvoyLog(ctx.envoy, async () => {
+    const client = await connectClient('SDK 1.x', ctx.envoy.url);
+    try {
+      await client.listTools();
+      await client.callTool({ name: 'm__echo', arguments: { text: 'a' } });
+      await client.callTool({ name: 'leg__echo', arguments: { text: 'b' } });
+      await client.callTool({ name: 'leg__echo', arguments: { text: 'c' } });
+    } finally {
+      await client.close();
+    }
+    const samples = await scrape(ctx.envoy);
+    const posts = [ctx.trio.modern, ctx.trio.legacy].flatMap((b) => b.requests.filter((r) => r.method === 'POST').map((r) => r.body?.method));
+    const n = (m) => posts.filter((x) => x === m).length;
+    assert.deepEqual(table(samples, 'mcp_backend_requests_total', ['mcp_step'], { mcp_server: 'hub' }), {
+      discover: n('server/discover'),
+      initialize: n('initialize'),
+      notification: n('notifications/initialized'),
+      call: n('tools/list') + n('tools/call'),
+    });
+    assert.deepEqual(table(samples, 'mcp_tool_calls_total', ['mcp_tool', 'outcome'], { mcp_server: 'hub' }), { 'm__echo|ok': 1, 'leg__echo|ok': 2 });
+    const lines = await eventually(() => {
+      const l = ctx.envoy.accessLog().filter((x) => x.includes('era=federated'));
+      return l.length > 0 ? l : null;
+    }, 5000);
+    assert.ok(lines, `access log: ${ctx.envoy.accessLog().join('\n')}`);
   }));
 });
