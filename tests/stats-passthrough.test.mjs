@@ -1,7 +1,8 @@
 // Pass-through mode's stats after known traffic: requests and tool calls by outcome (a backend
 // 500, a route timeout, a denial, a forged session), sessions created, refused, closed and
 // expired, the live-sessions gauge, forwarded requests; tool names learned from a backend's
-// tools/list answer (SSE) when nothing filters it; session tags in the access log.
+// tools/list answer (SSE) when nothing filters it; session tags in the access log; with sealed
+// ids (server.sessionKeys), sessions created and expired (past sessionMaxAge).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { initializeResult, rpcResult, sendJson, sendSse, startHttpBackend } from './support/backends.mjs';
@@ -157,4 +158,35 @@ describe('pass-through mode: stats after known traffic', () => {
   t('no wasm failure in the Envoy log', async () => {
     assert.deepEqual(wasmFailures(ctx.envoy.log()), []);
   });
+});
+
+describe('pass-through mode, sealed ids: session stats', () => {
+  const ctx = {};
+  before(async () => {
+    ctx.backend = await startHttpBackend(({ body }, _req, res) => {
+      if (body?.method === 'initialize') return sendJson(res, rpcResult(body, initializeResult(body)), 200, { 'mcp-session-id': 'sealed-backend-session' });
+      if (body?.id === undefined) return res.writeHead(202).end();
+      return sendJson(res, rpcResult(body, {}));
+    });
+    const server = { name: 'stats-sealed', type: 'mcp-passthrough', mcpServerURL: ctx.backend.url,
+      sessionKeys: ['ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8='], sessionMaxAge: 1 };
+    ctx.envoy = await startEnvoy({ pluginConfig: { server }, backendPort: ctx.backend.port });
+  });
+  after(async () => {
+    await ctx.backend?.close();
+    await ctx.envoy?.stop();
+  });
+  it('an issued id counts as created; one presented past sessionMaxAge as expired', { timeout: 30000 }, () => withEnvoyLog(ctx.envoy, async () => {
+    const url = ctx.envoy.url;
+    const init = await postJson(url, rpc(1, 'initialize', INIT));
+    const sid = init.headers['mcp-session-id'];
+    assert.ok(sid, init.text);
+    const on = { 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' };
+    assert.equal((await postJson(url, rpc(2, 'ping'), on)).status, 200);
+    await sleep(2100);
+    assert.equal((await postJson(url, rpc(3, 'ping'), on)).status, 404);
+    const samples = await scrape(ctx.envoy);
+    const count = (name) => select(samples, name, { mcp_server: 'stats-sealed' })[0]?.value ?? 0;
+    assert.deepEqual([count('mcp_sessions_created_total'), count('mcp_sessions_expired_total')], [1, 1]);
+  }));
 });
