@@ -18,7 +18,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { ALL_TOOLS, startBackend } from '../examples/backend/server.mjs';
 import { startSseBackend } from '../examples/backend/sse-server.mjs';
 import { startHttpBackend } from './support/backends.mjs';
-import { nodeFetch, postJson, rawRequest, renderEnvoyConfig, startEnvoy, withEnvoyLog } from './support/envoy.mjs';
+import { addClusters, nodeFetch, postJson, rawRequest, renderEnvoyConfig, startEnvoy, withEnvoyLog } from './support/envoy.mjs';
 import { eventually } from './support/wait.mjs';
 
 const TEST_TIMEOUT = 20000;
@@ -57,14 +57,8 @@ function rulesEnvoyYaml(pluginConfig, ports) {
       { name: 'vh-any', domains: ['*'], routes: routes() },
     ],
   };
-  const template = doc.static_resources.clusters[0];
-  doc.static_resources.clusters = Object.entries(ports).map(([name, port]) => {
-    const c = structuredClone(template);
-    c.name = name;
-    c.load_assignment.cluster_name = name;
-    c.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.port_value = port;
-    return c;
-  });
+  addClusters(doc, ports);
+  doc.static_resources.clusters.shift(); // the template's own cluster: every route names one of `ports`
   return YAML.stringify(doc);
 }
 

@@ -12,19 +12,8 @@ export class SecurityResult {
 /** Parses the security fields of `server` (path `sp`) and `tools` of `top` (path `tp`). */
 export function parseSecurity(server: JSON.Obj, sp: string, top: JSON.Obj, tp: string): SecurityResult {
   const sec = new SecurityConfig();
-  const sv = server.get("securitySchemes");
-  if (sv !== null && sv.type != JSON.Types.Null) {
-    if (sv.type != JSON.Types.Array) return new SecurityResult(sec, sp + "securitySchemes must be an array");
-    const arr = sv.get<JSON.Arr>();
-    for (let i = 0; i < arr.length; i++) {
-      const path = sp + "securitySchemes[" + i.toString() + "]";
-      const e = arr.at(i);
-      if (e.type != JSON.Types.Object) return new SecurityResult(sec, path + " must be an object");
-      const err = parseScheme(e.get<JSON.Obj>(), path, sec);
-      if (err.length > 0) return new SecurityResult(sec, err);
-    }
-  }
-  let err = "";
+  let err = parseSchemes(server, sp + "securitySchemes", sec);
+  if (err.length > 0) return new SecurityResult(sec, err);
   const d = objField(server, "defaultDownstreamSecurity", sp + "defaultDownstreamSecurity");
   if (d.error.length > 0) return new SecurityResult(sec, d.error);
   if (d.obj !== null) {
@@ -44,6 +33,22 @@ export function parseSecurity(server: JSON.Obj, sp: string, top: JSON.Obj, tp: s
   sec.passthroughAuthHeader = pah.value;
   err = parseTools(top, tp, sec);
   return new SecurityResult(sec, err);
+}
+
+/** Adds the schemes of `o.securitySchemes` (path `path`) to `sec`; the error, or "". */
+function parseSchemes(o: JSON.Obj, path: string, sec: SecurityConfig): string {
+  const sv = o.get("securitySchemes");
+  if (sv === null || sv.type == JSON.Types.Null) return "";
+  if (sv.type != JSON.Types.Array) return path + " must be an array";
+  const arr = sv.get<JSON.Arr>();
+  for (let i = 0; i < arr.length; i++) {
+    const p = path + "[" + i.toString() + "]";
+    const e = arr.at(i);
+    if (e.type != JSON.Types.Object) return p + " must be an object";
+    const err = parseScheme(e.get<JSON.Obj>(), p, sec);
+    if (err.length > 0) return err;
+  }
+  return "";
 }
 
 function parseScheme(o: JSON.Obj, path: string, sec: SecurityConfig): string {
@@ -165,18 +170,8 @@ export function parseBackendSecurity(o: JSON.Obj, path: string, server: Security
   sec.upstream = server.upstream;
   sec.passthroughAuthHeader = server.passthroughAuthHeader;
   sec.tools = server.tools;
-  const sv = o.get("securitySchemes");
-  if (sv !== null && sv.type != JSON.Types.Null) {
-    if (sv.type != JSON.Types.Array) return new SecurityResult(sec, path + ".securitySchemes must be an array");
-    const arr = sv.get<JSON.Arr>();
-    for (let i = 0; i < arr.length; i++) {
-      const p = path + ".securitySchemes[" + i.toString() + "]";
-      const e = arr.at(i);
-      if (e.type != JSON.Types.Object) return new SecurityResult(sec, p + " must be an object");
-      const err = parseScheme(e.get<JSON.Obj>(), p, sec);
-      if (err.length > 0) return new SecurityResult(sec, err);
-    }
-  }
+  const err = parseSchemes(o, path + ".securitySchemes", sec);
+  if (err.length > 0) return new SecurityResult(sec, err);
   const u = objField(o, "defaultUpstreamSecurity", path + ".defaultUpstreamSecurity");
   if (u.error.length > 0) return new SecurityResult(sec, u.error);
   if (u.obj !== null) {

@@ -84,6 +84,22 @@ export function renderEnvoyConfig({
   return text;
 }
 
+/**
+ * Adds a copy of the first cluster of a parsed Envoy config per entry of `clusters`
+ * ({name: port}), each to 127.0.0.1:<port>.
+ */
+export function addClusters(doc, clusters) {
+  const template = doc.static_resources.clusters[0];
+  for (const [name, port] of Object.entries(clusters)) {
+    const c = structuredClone(template);
+    c.name = name;
+    c.load_assignment.cluster_name = name;
+    c.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address = { address: '127.0.0.1', port_value: port };
+    doc.static_resources.clusters.push(c);
+  }
+  return doc;
+}
+
 /** argv: parent pid, program, args... Dies with the parent, then execs the program. */
 const PDEATHSIG_EXEC = [
   'import ctypes, os, signal, sys',

@@ -6,7 +6,7 @@ import * as z from 'zod/v4';
 import { ALL_TOOLS, startBackend } from '../../examples/backend/server.mjs';
 import { MODERN_TOOLS, startModernBackend } from '../../examples/backend/modern-server.mjs';
 import { startSseBackend } from '../../examples/backend/sse-server.mjs';
-import { renderEnvoyConfig, startEnvoy } from './envoy.mjs';
+import { addClusters, renderEnvoyConfig, startEnvoy } from './envoy.mjs';
 
 export { ALL_TOOLS, MODERN_TOOLS };
 
@@ -66,15 +66,7 @@ export function hubConfig(backends, server = {}, top = {}) {
 export function federationYaml(pluginConfig, clusters, routePort) {
   const doc = YAML.parse(renderEnvoyConfig({ listenPort: 0, adminPort: 0, backendPort: routePort ?? 1, pluginConfig }));
   doc.static_resources.listeners[0].filter_chains[0].filters[0].typed_config.access_log[0].typed_config.path = '${ACCESS_LOG}';
-  const template = doc.static_resources.clusters[0];
-  for (const [name, port] of Object.entries(clusters)) {
-    const c = structuredClone(template);
-    c.name = name;
-    c.load_assignment.cluster_name = name;
-    c.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.port_value = port;
-    doc.static_resources.clusters.push(c);
-  }
-  return YAML.stringify(doc);
+  return YAML.stringify(addClusters(doc, clusters));
 }
 
 /** Envoy for a hub over the trio (clusters modern and legacy; the route to the SSE backend). */

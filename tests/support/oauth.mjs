@@ -8,7 +8,7 @@ import path from 'node:path';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import YAML from 'yaml';
 import assert from 'node:assert/strict';
-import { DEFAULT_WASM, ROOT, TMP_ROOT, freePort, startEnvoy, wasmFailures } from './envoy.mjs';
+import { DEFAULT_WASM, ROOT, TMP_ROOT, addClusters, freePort, startEnvoy, wasmFailures } from './envoy.mjs';
 
 /** The documented jwt_authn + filter configuration. */
 export const JWT_EXAMPLE = path.join(ROOT, 'examples', 'envoy', 'jwt-authn.yaml');
@@ -83,13 +83,7 @@ export function renderJwtExample({ listenPort = 0, backendPort, jwksPath, audien
   cluster.type = 'STATIC';
   delete cluster.dns_lookup_family;
   cluster.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address = { address: '127.0.0.1', port_value: backendPort ?? 1 };
-  for (const [name, port] of Object.entries(clusters)) {
-    const c = structuredClone(cluster);
-    c.name = name;
-    c.load_assignment.cluster_name = name;
-    c.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.port_value = port;
-    doc.static_resources.clusters.push(c);
-  }
+  addClusters(doc, clusters);
   return YAML.stringify(doc).replace("'${ADMIN_PORT}'", '${ADMIN_PORT}');
 }
 
