@@ -18,21 +18,21 @@
 // is then routed without a list phase that would have used the channel already).
 import { Config, Transport } from "../config/config";
 import { FailureMode, Federation, PrefixMode } from "../config/federation";
+import { pageHints } from "../federation/listcache";
 import { BackendList, Route, mergeLists, route } from "../federation/merge";
-import { PageHints, cacheTtl, pageHints } from "../federation/listcache";
-import { Header, HeaderView, nowMs } from "../host/host";
+import { Header, nowMs } from "../host/host";
 import * as codes from "../jsonrpc/codes";
 import { errorResponse, resultResponse } from "../jsonrpc/message";
 import { quote } from "../jsonrpc/scan";
 import { CallParams, buildCallParams, nextCursorOf, withToolName } from "../mcp/params";
 import { modernResult } from "../mcp/results";
 import { ToolPolicy, effectivePolicy } from "../mcp/tools";
-import { TraceContext } from "../stats/trace";
 import { Era } from "../terminate/era";
-import { ClientSide, Exchange } from "../terminate/exchange";
-import { Owner, ownerOf } from "../terminate/reuse";
-import { AuthOutcome, authorize } from "./auth";
+import { Exchange } from "../terminate/exchange";
+import { ownerOf } from "../terminate/reuse";
+import { authorize } from "./auth";
 import { BackendCall, CallPhase, ExchangeSink, readEra } from "./backend";
+import { FedRequest, Part } from "./fed_parts";
 import { cachedList, generation, keepList } from "./listcache";
 import { noteFederatedEnd } from "./observe";
 import { routeCluster } from "./plugin";
@@ -51,55 +51,6 @@ export enum FedPhase {
   List,
   Call,
   Done,
-}
-
-/** What a federated request needs of the client's request. */
-export class FedRequest {
-  constructor(
-    public streamId: u32,
-    public rootId: u32,
-    public method: string,
-    public idRaw: string,
-    public params: CallParams,
-    /** The server's policy (allowTools, the header, authorization), on the names clients see. */
-    public policy: ToolPolicy,
-    public client: ClientSide,
-    public version: string,
-    public headers: HeaderView,
-    public bodySize: u32,
-    public corsHeaders: Header[],
-  ) {}
-
-  /** The client's trace context, copied onto every backend call (filter/trace.ts). */
-  trace: TraceContext | null = null;
-}
-
-/** One backend's part of a federated request. */
-class Part {
-  list: BackendList;
-  call: BackendCall | null = null;
-  cluster: string = "";
-  auth: AuthOutcome = new AuthOutcome();
-  owner: Owner | null = null;
-  /** Of the whole list (every page); 0 until the first page is fetched. */
-  deadlineMs: i64 = 0;
-  pages: i32 = 0;
-  /** The backend's list generation when the fetch began (a list_changed since stales it). */
-  generation: i64 = 0;
-  /** The shortest `ttlMs` of the pages, and whether every page said `public` (modern). */
-  minTtlMs: i64 = -1;
-  allPublic: bool = true;
-  done: bool = false;
-
-  constructor(public config: Config) {
-    this.list = new BackendList(config.backendName, config.prefix, effectivePolicy(config.allowTools, null));
-  }
-
-  /** Takes one page's caching hints into account. */
-  noteHints(h: PageHints): void {
-    if (this.minTtlMs < 0 || h.ttlMs < this.minTtlMs) this.minTtlMs = h.ttlMs;
-    if (!h.isPublic) this.allPublic = false;
-  }
 }
 
 /** One federated client request. */
@@ -227,15 +178,8 @@ export class FedCall extends ExchangeSink {
 
   /** A part's list is whole: cached when it may be, then counted as answered. */
   private complete(p: Part, modern: bool): void {
-    const f = this.fed;
-    const said = p.minTtlMs < 0 ? 0 : p.minTtlMs;
-    const ttl = cacheTtl(modern, p.allPublic, said, f.listCacheTtlMs, f.listCacheMaxTtlMs);
-    if (ttl > 0) keepList(p.config, p.owner!, ttl, modern && p.allPublic, p.generation, p.list.entries);
-    p.list.ok = true;
-    // What the client may assume: the backend's own word (capped), or the operator's opt-in.
-    p.list.ttlMs = modern ? (said < f.listCacheMaxTtlMs ? said : f.listCacheMaxTtlMs) : ttl;
-    p.list.isPublic = modern && p.allPublic;
-    p.done = true;
+    const ttl = p.finish(modern, this.fed);
+    if (ttl > 0) keepList(p.config, p.owner!, ttl, p.list.isPublic, p.generation, p.list.entries);
     this.afterPart();
   }
 
