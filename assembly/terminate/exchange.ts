@@ -4,7 +4,7 @@
 //   era unknown   Discover → (modern) Call | (legacy) Initialize → Notify → Call
 //   modern        Call: one POST with `_meta` and the Mcp-Method/Mcp-Name headers
 //                 (a -32020 for a missing Mcp-Param-* header: ListTools to read the tool's
-//                 x-mcp-header arguments, then Call again with them)
+//                 x-mcp-header arguments, then Call again with them: mirror.ts)
 //   legacy        Initialize → Notify → Call, then the backend session is kept (reuse.ts);
 //                 with a kept session (or for a backend known stateless) only Call — and
 //                 when that call is refused for the want of a handshake, Initialize → Notify
@@ -20,10 +20,9 @@ import { Config } from "../config/config";
 import { Header, findHeader } from "../http/header";
 import * as codes from "../jsonrpc/codes";
 import { Reply, errorResponse, request } from "../jsonrpc/message";
-import { quote } from "../jsonrpc/scan";
 import { BodyOutcome, CALL_ID, INIT_ID, callBody, initializeBody, initializedBody, readBackendBody, resultProtocolVersion } from "../mcp/backend";
 import { METHOD_HEADER, NAME_HEADER, encodeMirrored } from "../mcp/modern";
-import { CallParams, backendMeta, findTool, nextCursorOf, paramHeaders } from "../mcp/params";
+import { CallParams, backendMeta } from "../mcp/params";
 import { ToolPolicy } from "../mcp/tools";
 import { SESSION_HEADER, VERSION_HEADER } from "../mcp/headers";
 import { MODERN_VERSION, isSupported } from "../mcp/version";
@@ -31,6 +30,7 @@ import { appendQuery } from "../security/credentials";
 import { ClientSide, Final, answerFor } from "./answer";
 import { bodyCause, isEraError, needsHandshake, staleModern, transportCause } from "./causes";
 import { Era, eraOfDiscover } from "./era";
+import { LIST_ID, MirrorStep, ParamMirror } from "./mirror";
 import { CachedSession } from "./reuse";
 
 export { ClientSide, Final, transportCause };
@@ -46,12 +46,6 @@ export enum Step {
   Done,
 }
 
-/** JSON-RPC id of the gateway's own tools/list (reading a tool's x-mcp-header arguments). */
-// @ts-ignore: decorator
-@inline const LIST_ID: i32 = 3;
-/** Pages of tools/list read to find a tool before giving up. */
-// @ts-ignore: decorator
-@inline const MAX_LIST_PAGES: i32 = 10;
 
 /** Readable step names for error messages and logs. */
 export function stepName(step: Step): string {
@@ -105,11 +99,8 @@ export class Exchange {
   params: CallParams;
   /** The legacy form of the call params ("" for none). */
   paramsRaw: string;
-  /** ListTools: the page cursor, pages read, and the -32020 reply to give if mirroring fails. */
-  private listCursor: string = "";
-  private listPages: i32 = 0;
-  private mirrored: bool = false;
-  private headerRefusal: Reply | null = null;
+  /** ListTools: reading a tool's x-mcp-header arguments for a client that did not send them. */
+  private mirror: ParamMirror = new ParamMirror();
 
   constructor(
     public config: Config,
@@ -170,8 +161,7 @@ export class Exchange {
     }
     if (this.step == Step.ListTools) {
       modernHeaders(h, "tools/list", "");
-      const cursor = this.listCursor.length > 0 ? '"cursor":' + quote(this.listCursor) + "," : "";
-      return new Outgoing(h, request(LIST_ID, "tools/list", "{" + cursor + '"_meta":' + backendMeta("") + "}"));
+      return new Outgoing(h, this.mirror.listBody());
     }
     if (this.step == Step.Call && this.era == Era.Modern) {
       modernHeaders(h, this.method, this.params.toolName);
@@ -311,8 +301,7 @@ export class Exchange {
       this.step = Step.Initialize;
       return true;
     }
-    if (found && this.wantsParamHeaders(reading.reply)) {
-      this.headerRefusal = reading.reply;
+    if (found && this.mirror.wants(reading.reply, this.method, this.client.paramHeaders.length > 0)) {
       this.step = Step.ListTools;
       return true;
     }
@@ -324,40 +313,19 @@ export class Exchange {
     return this.failStep(bodyCause(reading.outcome));
   }
 
-  /**
-   * A modern backend refused a tools/call for a header mismatch while the client sent no
-   * Mcp-Param-* header (a 2025-era client cannot know the tool's x-mcp-header arguments): read
-   * the tool's definition and mirror them, once.
-   */
-  private wantsParamHeaders(r: Reply): bool {
-    return r.isError && r.code == codes.HEADER_MISMATCH && !this.mirrored && this.method == "tools/call" &&
-      this.client.paramHeaders.length == 0;
-  }
-
   /** The gateway's own tools/list page: find the tool, mirror its arguments, call again. */
   private onListTools(status: i32, headers: Header[], body: Uint8Array): bool {
     const reading = readBackendBody(findHeader(headers, "content-type"), body, LIST_ID);
-    this.listPages++;
-    if (status >= 200 && status <= 299 && reading.outcome == BodyOutcome.Found && !reading.reply.isError) {
-      const result = reading.reply.resultRaw;
-      const tool = findTool(result, this.params.toolName);
-      if (tool.length > 0) {
-        this.mirrored = true;
-        this.client.paramHeaders = paramHeaders(tool, this.params.argsRaw);
-        if (this.client.paramHeaders.length > 0) {
-          this.step = Step.Call;
-          return true;
-        }
-      } else {
-        const next = nextCursorOf(result);
-        if (next !== null && this.listPages < MAX_LIST_PAGES) {
-          this.listCursor = next;
-          return true;
-        }
-      }
+    const ok = status >= 200 && status <= 299 && reading.outcome == BodyOutcome.Found && !reading.reply.isError;
+    const next = this.mirror.onPage(ok ? reading.reply.resultRaw : null, this.params.toolName, this.params.argsRaw);
+    if (next == MirrorStep.NextPage) return true;
+    if (next == MirrorStep.Call) {
+      this.client.paramHeaders = this.mirror.headers;
+      this.step = Step.Call;
+      return true;
     }
     // Nothing to mirror: the backend's refusal stands.
-    this.onCallReply(this.headerRefusal!);
+    this.onCallReply(this.mirror.refusal!);
     return false;
   }
 }
