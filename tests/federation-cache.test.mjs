@@ -5,7 +5,7 @@
 //   - a legacy backend's list only with server.listCacheTtl;
 //   - `notifications/tools/list_changed` from a backend (on a tool call's response stream)
 //     drops its cached list, for the SDK v2 and the SDK 1.x backend alike;
-//   - two upstream credentials never share a cached list;
+//   - two upstream credentials never share a cached list, even when their entries collide in a slot;
 //   - the merged answer's ttlMs is no longer than its shortest part, and private if any is.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -177,6 +177,28 @@ describe('federation cache: never shared between upstream credentials', () => {
     await listOnce(ctx.envoy.url, { 'x-client-key': 'alice' });
     await listOnce(ctx.envoy.url, { 'x-client-key': 'bob' });
     assert.deepEqual(keysSince(from), ['alice', 'bob']);
+  });
+
+  test('a slot collision is a miss, never another credential\'s list', async () => {
+    // 48 credentials, two backends each, 256 slots per server: some entries share a slot
+    // (p ≈ 1 − e^-18). A colliding entry names another owner, so the lookup misses: every
+    // credential's list is fetched, with that credential, exactly once.
+    const keys = Array.from({ length: 48 }, (_, i) => `cred-${i}`);
+    const from = { modern: ctx.trio.modern.requests.length, legacy: ctx.trio.legacy.requests.length };
+    let names = null;
+    for (const [i, key] of keys.entries()) {
+      const r = await modernPost(ctx.envoy.url, 100 + i, 'tools/list', {}, { 'x-client-key': key });
+      assert.equal(r.status, 200, r.text);
+      const got = r.json.result.tools.map((t) => t.name).sort();
+      names ??= got;
+      assert.deepEqual(got, names, `${key}: the merged list`);
+    }
+    assert.ok(names.some((n) => n.startsWith('m__')) && names.some((n) => n.startsWith('leg__')), names.join(' '));
+    for (const side of ['modern', 'legacy']) {
+      const seen = ctx.trio[side].requests.slice(from[side])
+        .filter((r) => r.method === 'POST' && r.body?.method === 'tools/list').map((r) => r.headers['x-api-key']);
+      assert.deepEqual(seen, keys, `${side}: each credential's list fetched with it, once`);
+    }
   });
 });
 

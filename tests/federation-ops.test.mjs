@@ -3,6 +3,8 @@
 //     credential): once warm, a call costs one backend request on its backend; idle past
 //     server.backendSessionIdleTimeout, each session is ended with DELETE at its own backend's
 //     URL, carrying that backend's credential;
+//   - with backendSessionIdleTimeout 0 a list still gets its answer, and each backend session
+//     its DELETE right after;
 //   - stats: the server's backend requests by step are what its backends received, calls are
 //     counted under the names clients see (learned from the merged list), and the access log
 //     says the answer was federated.
@@ -65,6 +67,39 @@ describe('federation: kept backend sessions, per backend', () => {
     await eventually(() => deletes(one).length > 0 && deletes(two).length > 0, IDLE_S * 1000 * 8);
     assert.deepEqual(deletes(one).map((q) => [q.path, q.headers['x-backend-key']]), [['/mcp', 'key-one']]);
     assert.deepEqual(deletes(two).map((q) => [q.path, q.headers['x-backend-key']]), [['/other/mcp', 'key-two']]);
+  }));
+});
+
+describe('federation: backendSessionIdleTimeout 0 (no kept sessions)', () => {
+  const ctx = {};
+  before(async () => {
+    ctx.trio = await startTrio();
+    ctx.envoy = await startHub(ctx.trio, hubConfig([withKey('one', ctx.trio.legacy.url, 'legacy', 'key-one')], { backendSessionIdleTimeout: 0 }));
+  });
+  after(async () => {
+    await ctx.trio?.close();
+    await stopGateway(ctx.envoy);
+  });
+
+  it('every list and call is answered; each backend session is ended with DELETE right after', { timeout: TEST_TIMEOUT }, () => withEnvoyLog(ctx.envoy, async () => {
+    // The DELETE is dispatched from the root context, before the merged list is answered.
+    const b = ctx.trio.legacy;
+    const client = await connectClient('SDK 1.x', ctx.envoy.url);
+    try {
+      for (let i = 0; i < 2; i++) {
+        const from = b.requests.length;
+        const { tools } = await client.listTools();
+        assert.ok(tools.some((t) => t.name === 'one__echo'), tools.map((t) => t.name).join(' '));
+        await eventually(() => b.requests.slice(from).some((q) => q.method === 'DELETE'), 5000);
+        const seen = b.requests.slice(from).map((q) => `${q.method} ${q.body?.method ?? ''}`.trim());
+        assert.deepEqual(seen.filter((x) => x !== 'POST server/discover'),
+          ['POST initialize', 'POST notifications/initialized', 'POST tools/list', 'DELETE'], `list ${i}`);
+      }
+      const r = await client.callTool({ name: 'one__echo', arguments: { text: 'cold' } });
+      assert.equal(r.content[0].text, 'cold');
+    } finally {
+      await client.close();
+    }
   }));
 });
 

@@ -204,6 +204,9 @@ export class BackendCall {
     }
     if (ex.probed) writeEra(this.cluster, ex.config, ex.era);
     this.keepOrEnd(ex);
+    // A session-ending DELETE is dispatched from the root context; what follows (a federated
+    // request answering its client) must run in this stream's context again.
+    setEffectiveContext(this.streamId);
     if (ex.listChanged && ex.config.backendName.length > 0) bumpGeneration(ex.config.serverName, ex.config.backendName);
     if (sink !== null) sink.onExchangeDone(this);
   }
