@@ -612,7 +612,7 @@ describe('terminating mode: backend failures', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Origins and CORS (both modes; pass-through has its own suite in passthrough.test.mjs).
+// Origins and CORS (both modes; pass-through has its own suite in passthrough-cors.test.mjs).
 
 describe('terminating mode: Origin checks and CORS', () => {
   const ctx = {};
