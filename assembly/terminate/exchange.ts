@@ -21,48 +21,19 @@ import { Header, findHeader } from "../http/header";
 import * as codes from "../jsonrpc/codes";
 import { Reply, errorResponse, request } from "../jsonrpc/message";
 import { BodyOutcome, CALL_ID, INIT_ID, callBody, initializeBody, initializedBody, readBackendBody, resultProtocolVersion } from "../mcp/backend";
-import { METHOD_HEADER, NAME_HEADER, encodeMirrored } from "../mcp/modern";
 import { CallParams, backendMeta } from "../mcp/params";
 import { ToolPolicy } from "../mcp/tools";
 import { SESSION_HEADER, VERSION_HEADER } from "../mcp/headers";
-import { MODERN_VERSION, isSupported } from "../mcp/version";
+import { isSupported } from "../mcp/version";
 import { appendQuery } from "../security/credentials";
 import { ClientSide, Final, answerFor } from "./answer";
 import { bodyCause, isEraError, needsHandshake, staleModern, transportCause } from "./causes";
 import { Era, eraOfDiscover } from "./era";
 import { LIST_ID, MirrorStep, ParamMirror } from "./mirror";
 import { CachedSession } from "./reuse";
+import { Outgoing, Step, modernHeaders, stepName } from "./step";
 
-export { ClientSide, Final, transportCause };
-
-
-/** Where the exchange is. */
-export enum Step {
-  Discover,
-  Initialize,
-  Notify,
-  Call,
-  ListTools,
-  Done,
-}
-
-
-/** Readable step names for error messages and logs. */
-export function stepName(step: Step): string {
-  switch (step) {
-    case Step.Discover: return "discover";
-    case Step.Initialize: return "initialize";
-    case Step.Notify: return "notification";
-    case Step.Call: return "call";
-    case Step.ListTools: return "tools/list";
-    default: return "done";
-  }
-}
-
-/** One backend HTTP request to dispatch. */
-export class Outgoing {
-  constructor(public headers: Header[], public body: string) {}
-}
+export { ClientSide, Final, Outgoing, Step, stepName, transportCause };
 
 /** The backend exchange for one client request. */
 export class Exchange {
@@ -328,11 +299,4 @@ export class Exchange {
     this.onCallReply(this.mirror.refusal!);
     return false;
   }
-}
-
-/** The mirrored headers of a modern request (spec: streamable-http, "Request Metadata"). */
-function modernHeaders(h: Header[], method: string, toolName: string): void {
-  h.push(new Header(VERSION_HEADER, MODERN_VERSION));
-  h.push(new Header(METHOD_HEADER, method));
-  if (method == "tools/call") h.push(new Header(NAME_HEADER, encodeMirrored(toolName)));
 }
