@@ -26,6 +26,19 @@ function invalidUtf8Call(id) {
 }
 
 /**
+ * A tools/call of the allowed `echo` whose text holds a stray lead byte 0xC3 before an ASCII
+ * letter: a lenient decoder reads the pair as one character and the JSON stays well-formed
+ * (Node reads U+FFFD then the letter), so only the UTF-8 check refuses it.
+ */
+function strayByteEcho(id) {
+  return Buffer.concat([
+    Buffer.from(`{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"echo","arguments":{"text":"a`),
+    Buffer.from([0xc3]),
+    Buffer.from('b"}}}'),
+  ]);
+}
+
+/**
  * Nesting depths to try per backend: each backend accepts and runs these bodies when it gets
  * them directly. The gateway reads 256 levels; Python's SDK stops validating at 257 levels
  * (arguments 254 deep + body, params, arguments), so only that one level of window is open
@@ -88,6 +101,14 @@ for (const kind of ['go', 'ts', 'py']) {
         assertRpcError(r, 400, -32700, 'invalid UTF-8', { id: null });
       });
     }
+
+    gwTest('invalid UTF-8 in an allowed call (0xC3 before a letter, the JSON still well-formed) → 400 -32700, never forwarded', () => guarded, async () => {
+      const gid = await openSession(guarded.url);
+      const before = await backend.executed();
+      const r = await sessionPost(guarded.url, gid, strayByteEcho(45));
+      assertRpcError(r, 400, -32700, '0xC3 before a letter', { id: null });
+      assert.deepEqual((await backend.executed()).slice(before.length), [], 'the body reached the backend');
+    });
 
     gwTest('without any policy the same bodies are forwarded: the backend runs them', () => open, async () => {
       const gid = await openSession(open.url);
