@@ -5,6 +5,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import YAML from 'yaml';
 import { nodeFetch, postJson, renderEnvoyConfig } from './envoy.mjs';
+import { waitFor } from './wait.mjs';
+
+export { waitFor };
 
 export const SESSION_HEADER = 'mcp-session-id';
 export const PROTOCOL = '2025-06-18';
@@ -115,13 +118,3 @@ export function headerRoutedYaml(pluginConfig, routes, clusters) {
   return YAML.stringify(doc);
 }
 
-/** Polls until pred() is truthy (returns its value) or fails naming `what` after timeoutMs. */
-export async function waitFor(pred, what, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await pred();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
-  }
-}

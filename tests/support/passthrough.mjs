@@ -8,6 +8,9 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { postJson, startEnvoy, withEnvoyLog } from './envoy.mjs';
+import { waitFor } from './wait.mjs';
+
+export { waitFor };
 
 export const TEST_TIMEOUT = 60000;
 export const GATEWAY_ID = /^[A-Za-z0-9_-]{26}$/;
@@ -54,17 +57,6 @@ export async function connect(url, { headers, fetch, sampling = false, log = [] 
   client.onerror = (e) => errors.push(e);
   await client.connect(transport);
   return { client, transport, notifications, samplingRequests, log, errors };
-}
-
-/** Polls until pred() is truthy (returns its value) or fails after timeoutMs. */
-export async function waitFor(pred, what, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await pred();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
-  }
 }
 
 /** The backend session id issued since `known` (a copy of issuedSessionIds taken before). */

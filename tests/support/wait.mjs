@@ -11,3 +11,14 @@ export async function eventually(cond, ms = 1500, every = 20) {
   }
   return v;
 }
+
+/** Polls until pred() (may be async) is truthy and returns its value; fails naming `what` after timeoutMs. */
+export async function waitFor(pred, what, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await pred();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await delay(20);
+  }
+}
