@@ -3,21 +3,12 @@ import { Header, findHeader } from "../http/header";
 import { effectivePolicy } from "../mcp/tools";
 import { buildCallParams } from "../mcp/params";
 import { Exchange, Step } from "../terminate/exchange";
+import { b, hdrs } from "./support";
 
 const CFG = '{"server":{"name":"demo","type":"mcp-proxy","mcpServerURL":"http://backend:9000/mcp","timeout":1000}}';
 
 function ex(method: string, params: string, allow: string[] | null = null): Exchange {
   return new Exchange(parseConfig(CFG).config!, method, buildCallParams(method, params), "7", effectivePolicy(allow, null), "2025-06-18");
-}
-function hdrs(status: string, ct: string, sid: string = ""): Header[] {
-  const h = new Array<Header>();
-  h.push(new Header(":status", status));
-  if (ct.length > 0) h.push(new Header("content-type", ct));
-  if (sid.length > 0) h.push(new Header("mcp-session-id", sid));
-  return h;
-}
-function b(s: string): Uint8Array {
-  return Uint8Array.wrap(String.UTF8.encode(s));
 }
 const INIT_OK = '{"jsonrpc":"2.0","id":1,"result":{"protocolVersion":"2025-06-18","capabilities":{},"serverInfo":{"name":"b","version":"1"}}}';
 

@@ -4,6 +4,7 @@ import { effectivePolicy } from "../mcp/tools";
 import { backendMeta, buildCallParams } from "../mcp/params";
 import { Era } from "../terminate/era";
 import { Exchange, Step } from "../terminate/exchange";
+import { b, hdrs } from "./support";
 
 const CFG = '{"server":{"name":"demo","type":"mcp-proxy","mcpServerURL":"http://backend:9000/mcp","timeout":1000}}';
 const CLIENT_META = '{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{"elicitation":{}},"traceparent":"00-a-b-01"}';
@@ -16,15 +17,6 @@ function ex(method: string, params: string, era: Era, modernClient: bool = true,
   e.client.modern = modernClient;
   e.client.metaRaw = modernClient ? CLIENT_META : "";
   return e;
-}
-function hdrs(status: string, ct: string): Header[] {
-  const h = new Array<Header>();
-  h.push(new Header(":status", status));
-  if (ct.length > 0) h.push(new Header("content-type", ct));
-  return h;
-}
-function b(s: string): Uint8Array {
-  return Uint8Array.wrap(String.UTF8.encode(s));
 }
 function json(e: Exchange, status: i32, body: string): bool {
   return e.onResponse(status, hdrs(status.toString(), "application/json"), b(body));

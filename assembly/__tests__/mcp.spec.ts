@@ -3,10 +3,7 @@ import { effectivePolicy, filterToolsResult, parseToolsHeader } from "../mcp/too
 import { BodyOutcome, readBackendBody, localInitializeResult } from "../mcp/backend";
 import { buildCallParams } from "../mcp/params";
 import * as codes from "../jsonrpc/codes";
-
-function b(s: string): Uint8Array {
-  return Uint8Array.wrap(String.UTF8.encode(s));
-}
+import { b } from "./support";
 
 describe("version negotiation", () => {
   it("keeps supported versions, answers the latest otherwise", () => {

@@ -5,10 +5,8 @@ import { SESSION_ID_LENGTH, SessionEntry, credentialHash, decodeEntry, encodeEnt
 import { effectivePolicy } from "../mcp/tools";
 import { SseFramer } from "../sse/framer";
 import { findHeader } from "../http/header";
+import { b } from "./support";
 
-function b(s: string): Uint8Array {
-  return Uint8Array.wrap(String.UTF8.encode(s));
-}
 function str(u: Uint8Array): string {
   return String.UTF8.decodeUnsafe(u.dataStart, <usize>u.length);
 }

@@ -5,19 +5,10 @@ import { buildCallParams } from "../mcp/params";
 import { Era } from "../terminate/era";
 import { Exchange, Step } from "../terminate/exchange";
 import { CachedSession, REUSE_SLOTS, decodeCached, encodeCached, ownerOf } from "../terminate/reuse";
+import { b, hdrs } from "./support";
 
 const CFG = '{"server":{"name":"demo","type":"mcp-proxy","mcpServerURL":"http://backend:9000/mcp","timeout":1000}}';
 
-function b(s: string): Uint8Array {
-  return Uint8Array.wrap(String.UTF8.encode(s));
-}
-function hdrs(status: string, ct: string, sid: string = ""): Header[] {
-  const h = new Array<Header>();
-  h.push(new Header(":status", status));
-  if (ct.length > 0) h.push(new Header("content-type", ct));
-  if (sid.length > 0) h.push(new Header("mcp-session-id", sid));
-  return h;
-}
 function ex(): Exchange {
   return new Exchange(parseConfig(CFG).config!, "tools/call", buildCallParams("tools/call", '{"name":"echo"}'), "7", effectivePolicy(null, null), "2025-06-18", Era.Legacy);
 }

@@ -5,15 +5,13 @@ import { effectivePolicy } from "../mcp/tools";
 import { buildCallParams } from "../mcp/params";
 import { Exchange, Step } from "../terminate/exchange";
 import { SseExchange, SsePhase } from "../terminate/sse_exchange";
+import { b } from "./support";
 
 const CFG = '{"server":{"name":"s","type":"mcp-proxy","transport":"sse","mcpServerURL":"http://backend:9000/sse","timeout":1000}}';
 
 function make(method: string = "tools/call", params: string = '{"name":"echo"}', allow: string[] | null = null): SseExchange {
   const c = parseConfig(CFG).config!;
   return new SseExchange(new Exchange(c, method, buildCallParams(method, params), '"cid"', effectivePolicy(allow, null), "2024-11-05"), 4096);
-}
-function b(s: string): Uint8Array {
-  return Uint8Array.wrap(String.UTF8.encode(s));
 }
 const INIT = 'event: message\ndata: {"jsonrpc":"2.0","id":1,"result":{"protocolVersion":"2024-11-05","capabilities":{}}}\n\n';
 const CALL = 'event: message\ndata: {"jsonrpc":"2.0","id":2,"result":{"content":[{"type":"text","text":"hi"}]}}\n\n';

@@ -5,10 +5,8 @@ import { effectivePolicy, effectivePolicyOf } from "../mcp/tools";
 import { SseParser } from "../sse/parser";
 import { SseFramer } from "../sse/framer";
 import { isSafeHeaderValue } from "../http/header";
+import { b } from "./support";
 
-function b(s: string): Uint8Array {
-  return Uint8Array.wrap(String.UTF8.encode(s));
-}
 function bytesOf(parts: string[], raw: u8[]): Uint8Array {
   // parts[0] + raw bytes + parts[1]
   const a = b(parts[0]);
