@@ -92,3 +92,15 @@ describe("parseUrl", () => {
     for (let i = 0; i < bad.length; i++) expect(parseUrl(bad[i]) === null).toBe(true, bad[i]);
   });
 });
+
+describe("config: fields with a fixed set of values", () => {
+  it("names every allowed value and the one given", () => {
+    const r = parseConfig('{"server":{"name":"s","type":"mcp-proxy","mcpServerURL":"http://h/mcp","transport":"ws"}}');
+    expect(r.config === null).toBe(true);
+    expect(r.error.includes('server.transport must be "http" or "sse" (got "ws")')).toBe(true, r.error);
+    const f = parseConfig('{"server":{"name":"s","type":"mcp-proxy","backends":[{"name":"a","mcpServerURL":"http://h/mcp"}],"prefixMode":"x"}}');
+    expect(f.error.includes('server.prefixMode must be "always", "conflict" or "never" (got "x")')).toBe(true, f.error);
+    const ok = parseConfig('{"server":{"name":"s","type":"mcp-passthrough","mcpServerURL":"http://h/mcp","transport":"sse"}}');
+    expect(ok.config!.transport).toBe(Transport.Sse);
+  });
+});

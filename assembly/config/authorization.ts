@@ -6,7 +6,7 @@
 import { JSON } from "json-as";
 import { AuthzConfig, AuthzRule, ClaimRequirement } from "../authz/rules";
 import { PRM_WELL_KNOWN } from "../authz/metadata";
-import { objField, stringField, stringList } from "./fields";
+import { choiceField, objField, stringField, stringList } from "./fields";
 import { parseUrl } from "./url";
 
 /** An AuthzConfig (null when the field is absent), or the error that refused it. */
@@ -103,12 +103,9 @@ export function parseAuthorization(server: JSON.Obj, sp: string): AuthzResult {
     c.payloadKey = key.value;
   }
 
-  const da = stringField(o, "defaultAction", p + "defaultAction", false);
+  const da = choiceField(o, "defaultAction", p + "defaultAction", ["allow", "deny"], false);
   if (da.error.length > 0) return fail(da.error);
-  if (da.present) {
-    if (da.value == "allow") c.defaultAllow = true;
-    else if (da.value != "deny") return fail(p + "defaultAction must be \"allow\" or \"deny\" (got \"" + da.value + "\")");
-  }
+  if (da.index == 0) c.defaultAllow = true;
 
   const rv = o.get("rules");
   if (rv !== null && rv.type != JSON.Types.Null) {

@@ -8,7 +8,7 @@ import { AuthzConfig } from "../authz/rules";
 import { SecurityConfig } from "../security/schemes";
 import { normalizeSlashEscapes } from "../jsonrpc/scan";
 import { parseAuthorization } from "./authorization";
-import { ObjField, absent, boolField, intField, objField, stringField, stringList } from "./fields";
+import { ObjField, absent, boolField, choiceField, intField, objField, stringField, stringList } from "./fields";
 import { BackendSpec, Federation, parseFederation } from "./federation";
 import { parseSecurity } from "./security";
 import { SessionSettings, parseSessionSettings } from "./sessions";
@@ -41,6 +41,10 @@ export enum Transport {
   /** Legacy HTTP+SSE (MCP 2024-11-05). */
   Sse,
 }
+
+/** `server.type` and `server.transport` values, in the order of Mode and Transport. */
+const MODE_NAMES: string[] = ["mcp-proxy", "mcp-passthrough"];
+const TRANSPORT_NAMES: string[] = ["http", "sse"];
 
 /** Validated configuration of one plugin instance. */
 export class Config {
@@ -140,19 +144,13 @@ export function parseConfigObject(top: JSON.Obj, prefix: string): ConfigResult {
   if (name.value.length == 0) return fail(sp + "name must not be empty");
   c.serverName = name.value;
 
-  const type = stringField(server, "type", sp + "type", true);
+  const type = choiceField(server, "type", sp + "type", MODE_NAMES, true);
   if (type.error.length > 0) return fail(type.error);
-  if (type.value == "mcp-proxy") c.mode = Mode.Terminate;
-  else if (type.value == "mcp-passthrough") c.mode = Mode.Passthrough;
-  else return fail(sp + "type must be \"mcp-proxy\" or \"mcp-passthrough\" (got \"" + type.value + "\")");
+  c.mode = <Mode>type.index;
 
-  const transport = stringField(server, "transport", sp + "transport", false);
+  const transport = choiceField(server, "transport", sp + "transport", TRANSPORT_NAMES, false);
   if (transport.error.length > 0) return fail(transport.error);
-  if (transport.present) {
-    if (transport.value == "http") c.transport = Transport.Http;
-    else if (transport.value == "sse") c.transport = Transport.Sse;
-    else return fail(sp + "transport must be \"http\" or \"sse\" (got \"" + transport.value + "\")");
-  }
+  if (transport.index >= 0) c.transport = <Transport>transport.index;
 
   // A federated server names its backends' URLs in `server.backends` instead.
   const federated = !absent(server, "backends");

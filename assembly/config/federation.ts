@@ -4,7 +4,7 @@
 // backend sessions work per backend unchanged; the server-level Config holds the list.
 import { JSON } from "json-as";
 import { SecurityConfig } from "../security/schemes";
-import { intField, objField, stringField, stringList } from "./fields";
+import { choiceField, intField, objField, stringField, stringList } from "./fields";
 import { parseBackendSecurity } from "./security";
 import { parseUrl } from "./url";
 
@@ -125,23 +125,14 @@ export function parseFederation(server: JSON.Obj, sp: string, serverSecurity: Se
   // The legacy HTTP+SSE channel is the client's own request, routed to the route's cluster.
   if (sse > 1) return fail(sp + "backends: at most one backend can use transport \"sse\"");
 
-  const pm = stringField(server, "prefixMode", sp + "prefixMode", false);
+  const pm = choiceField(server, "prefixMode", sp + "prefixMode", ["always", "conflict", "never"], false);
   if (pm.error.length > 0) return fail(pm.error);
-  if (pm.present) {
-    if (pm.value == "always") f.prefixMode = PrefixMode.Always;
-    else if (pm.value == "conflict") f.prefixMode = PrefixMode.Conflict;
-    else if (pm.value == "never") f.prefixMode = PrefixMode.Never;
-    else return fail(sp + "prefixMode must be \"always\", \"conflict\" or \"never\" (got \"" + pm.value + "\")");
-  }
+  if (pm.index >= 0) f.prefixMode = <PrefixMode>pm.index;
   // The SSE channel can carry one list; routing a call by the lists would need a second.
   if (sse > 0 && f.prefixMode != PrefixMode.Always) return fail(sp + "prefixMode must be \"always\" when a backend uses transport \"sse\"");
-  const fm = stringField(server, "failureMode", sp + "failureMode", false);
+  const fm = choiceField(server, "failureMode", sp + "failureMode", ["open", "closed"], false);
   if (fm.error.length > 0) return fail(fm.error);
-  if (fm.present) {
-    if (fm.value == "open") f.failureMode = FailureMode.Open;
-    else if (fm.value == "closed") f.failureMode = FailureMode.Closed;
-    else return fail(sp + "failureMode must be \"open\" or \"closed\" (got \"" + fm.value + "\")");
-  }
+  if (fm.index >= 0) f.failureMode = <FailureMode>fm.index;
   const lt = intField(server, "listCacheTtl", sp + "listCacheTtl", 0, 86400, " (seconds; 0 caches no legacy backend's list)");
   if (lt.error.length > 0) return fail(lt.error);
   if (lt.present) f.listCacheTtlMs = <i64>lt.value * 1000;
@@ -174,11 +165,8 @@ function parseBackend(o: JSON.Obj, path: string, serverSecurity: SecurityConfig)
   const cluster = stringField(o, "cluster", path + ".cluster", false);
   if (cluster.error.length > 0) return new SpecResult(null, cluster.error);
   b.cluster = cluster.value;
-  const transport = stringField(o, "transport", path + ".transport", false);
+  const transport = choiceField(o, "transport", path + ".transport", ["http", "sse"], false);
   if (transport.error.length > 0) return new SpecResult(null, transport.error);
-  if (transport.present && transport.value != "http" && transport.value != "sse") {
-    return new SpecResult(null, path + ".transport must be \"http\" or \"sse\" (got \"" + transport.value + "\")");
-  }
   b.transport = transport.value;
   const t = intField(o, "timeout", path + ".timeout", 1, 3600000, " (ms)");
   if (t.error.length > 0) return new SpecResult(null, t.error);

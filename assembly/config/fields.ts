@@ -38,6 +38,28 @@ export function stringField(obj: JSON.Obj, key: string, path: string, required: 
   return new Field(true, v.get<string>(), "");
 }
 
+/** A string field that must be one of a fixed set: `index` into it, -1 (and "") when absent. */
+export class ChoiceField {
+  constructor(public index: i32, public value: string, public error: string) {}
+}
+
+/**
+ * Reads a string field that must equal one of `choices` (listed in the order of the enum it
+ * maps to, so `index` converts to it); any other value is an error that names them all.
+ */
+export function choiceField(obj: JSON.Obj, key: string, path: string, choices: string[], required: bool): ChoiceField {
+  const f = stringField(obj, key, path, required);
+  if (f.error.length > 0 || !f.present) return new ChoiceField(-1, "", f.error);
+  const i = choices.indexOf(f.value);
+  if (i >= 0) return new ChoiceField(i, f.value, "");
+  let names = "";
+  for (let j = 0; j < choices.length; j++) {
+    if (j > 0) names += j == choices.length - 1 ? " or " : ", ";
+    names += "\"" + choices[j] + "\"";
+  }
+  return new ChoiceField(-1, "", path + " must be " + names + " (got \"" + f.value + "\")");
+}
+
 /** A boolean field. */
 export class BoolField {
   constructor(public value: bool, public error: string) {}

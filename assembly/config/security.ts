@@ -2,7 +2,7 @@
 // requirements, `server.passthroughAuthHeader`, and the per-tool overrides in `tools[]`.
 import { JSON } from "json-as";
 import { DownstreamRequirement, HttpAuth, KeyIn, SchemeType, SecurityConfig, SecurityScheme, ToolSecurity, UpstreamRequirement } from "../security/schemes";
-import { boolField, objField, stringField } from "./fields";
+import { boolField, choiceField, objField, stringField } from "./fields";
 
 /** A SecurityConfig or the error that refused it. */
 export class SecurityResult {
@@ -70,11 +70,9 @@ function parseScheme(o: JSON.Obj, path: string, sec: SecurityConfig): string {
     else return path + ".scheme must be \"bearer\" or \"basic\" (got \"" + sch.value + "\")";
   } else if (type.value == "apiKey") {
     s.type = SchemeType.ApiKey;
-    const inf = stringField(o, "in", path + ".in", true);
+    const inf = choiceField(o, "in", path + ".in", ["header", "query"], true);
     if (inf.error.length > 0) return inf.error;
-    if (inf.value == "header") s.keyIn = KeyIn.Header;
-    else if (inf.value == "query") s.keyIn = KeyIn.Query;
-    else return path + ".in must be \"header\" or \"query\" (got \"" + inf.value + "\")";
+    s.keyIn = inf.index == 0 ? KeyIn.Header : KeyIn.Query;
     const name = stringField(o, "name", path + ".name", true);
     if (name.error.length > 0) return name.error;
     if (name.value.length == 0) return path + ".name must not be empty";
